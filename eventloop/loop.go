@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"weak"
 
@@ -21,7 +22,7 @@ import (
 // sleeps on a channel and a single runtime timer, and a post or a new timer
 // wakes it.
 type Loop struct {
-	gid int64 // the goroutine that owns the loop; immutable
+	gid atomic.Int64 // the goroutine that owns the loop; 0 while detached
 
 	mu       sync.Mutex
 	q        queue     // posted events, by descending priority, FIFO within one
@@ -47,13 +48,41 @@ type Loop struct {
 var registry sync.Map // int64 -> weak.Pointer[Loop]
 
 func newLoop(gid int64) *Loop {
-	l := &Loop{gid: gid, wake: make(chan struct{}, 1)}
+	l := &Loop{wake: make(chan struct{}, 1)}
+	l.bind(gid)
+	return l
+}
+
+func (l *Loop) bind(gid int64) {
+	l.gid.Store(gid)
+	l.register(gid)
+}
+
+func (l *Loop) register(gid int64) {
 	wp := weak.Make(l)
 	registry.Store(gid, wp)
 	runtime.AddCleanup(l, func(gid int64) {
 		registry.CompareAndDelete(gid, wp)
 	}, gid)
-	return l
+}
+
+// NewDetached returns a Loop that belongs to no goroutine yet: events can be
+// posted to it and timers started on it, and they wait until a goroutine
+// calls Attach and runs it. signals.Thread uses it so that objects can be
+// moved to a thread before the thread starts, as in Qt.
+func NewDetached() *Loop {
+	return &Loop{wake: make(chan struct{}, 1)}
+}
+
+// Attach binds a detached loop to the calling goroutine, which becomes its
+// owner and gets it as its current loop. It panics if the loop already has an
+// owner.
+func (l *Loop) Attach() {
+	g := goid.Get()
+	if !l.gid.CompareAndSwap(0, g) {
+		panic(fmt.Sprintf("eventloop: Attach on a loop that already belongs to goroutine %d", l.gid.Load()))
+	}
+	l.register(g)
 }
 
 // New returns a new Loop bound to the calling goroutine. It becomes the
@@ -85,18 +114,18 @@ func Current() *Loop {
 // IsCurrent reports whether the calling goroutine is the loop's goroutine,
 // the Go form of "the object lives in the current thread".
 func (l *Loop) IsCurrent() bool {
-	return l.gid == goid.Get()
+	return l.gid.Load() == goid.Get()
 }
 
 // String returns a short description naming the loop's goroutine.
 func (l *Loop) String() string {
-	return fmt.Sprintf("eventloop.Loop(goroutine %d)", l.gid)
+	return fmt.Sprintf("eventloop.Loop(goroutine %d)", l.gid.Load())
 }
 
 // mustOwn panics unless the caller is the loop's goroutine.
 func (l *Loop) mustOwn(method string) {
-	if g := goid.Get(); g != l.gid {
+	if g, owner := goid.Get(), l.gid.Load(); g != owner {
 		panic(fmt.Sprintf("eventloop: Loop.%s called from goroutine %d, but the loop belongs to goroutine %d; "+
-			"a loop is driven only by its own goroutine (use Post or Exit from others)", method, g, l.gid))
+			"a loop is driven only by its own goroutine (use Post or Exit from others)", method, g, owner))
 	}
 }

@@ -65,9 +65,15 @@ type dueTimer struct {
 // delivered again. A negative interval is treated as one millisecond, as Qt 6.8
 // does.
 func (l *Loop) StartTimer(interval time.Duration, typ TimerType, fn func()) *TimerHandle {
-	t := &TimerHandle{loop: l, fn: fn, typ: typ, index: -1}
+	t := l.NewTimer(typ, fn)
 	t.Start(interval)
 	return t
+}
+
+// NewTimer returns an inactive timer on l that will call fn once started;
+// see StartTimer for the rules.
+func (l *Loop) NewTimer(typ TimerType, fn func()) *TimerHandle {
+	return &TimerHandle{loop: l, fn: fn, typ: typ, index: -1}
 }
 
 func normalizeInterval(d time.Duration, typ TimerType) time.Duration {
