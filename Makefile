@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHCOUNT  ?= 6
+
+.PHONY: all run test lint fmt bench
+
+all: fmt lint test
+
+## run: the main demo
+run:
+	$(GO) run ./cmd/sigdemo
+
+## test: vet, then every test with the race detector
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+## lint: go vet and staticcheck (pinned)
+lint:
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## fmt: gofmt -s and go mod tidy
+fmt:
+	gofmt -s -w .
+	$(GO) mod tidy
+
+## bench: the Go micro-benchmarks, -count=$(BENCHCOUNT) for benchstat
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./...
