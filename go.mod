@@ -3,6 +3,6 @@ module github.com/qtgo/qtgo
 go 1.26
 
 require (
-	github.com/petermattis/goid v0.0.0-20260820044319-269ab09b5261 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
+	github.com/petermattis/goid v0.0.0-20260820044319-269ab09b5261
+	go.uber.org/goleak v1.3.0
 )

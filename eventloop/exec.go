@@ -160,23 +160,29 @@ func (l *Loop) processEvents(flags ProcessEventsFlags) bool {
 
 // sendPosted delivers the events present when it starts. onlyDD limits it to
 // deferred deletes; explicitDD is Qt's "DeferredDelete explicitly requested".
+//
+// Events it skips stay queued where they are (ahead of the events it has not
+// reached yet), so that RemovePostedEvents and MovePostedEvents called during
+// the pass see them and a panicking handler loses none of them.
 func (l *Loop) sendPosted(flags ProcessEventsFlags, onlyDD, explicitDD bool) bool {
 	handled := false
-	kept := l.keptBuf[:0]
-	l.keptBuf = nil
 	l.mu.Lock()
-	l.passLeft = l.q.len()
+	l.canWait = true
+	l.passKept, l.passLeft = 0, l.q.len()
 	for l.passLeft > 0 {
-		ev := l.q.popFront()
+		ev := l.q.at(l.passKept)
 		l.passLeft--
-		switch {
-		case onlyDD && ev.kind != kindDeferredDelete,
-			ev.kind == kindSocket && flags&ExcludeSocketNotifiers != 0:
-			kept = append(kept, ev)
+		if onlyDD && ev.kind != kindDeferredDelete ||
+			ev.kind == kindSocket && flags&ExcludeSocketNotifiers != 0 {
+			l.passKept++
+			l.canWait = false
 			continue
-		case ev.kind == kindDeferredDelete && !l.deleteAllowed(ev.level, explicitDD):
-			// Not yet: re-post behind this pass, as Qt does.
-			l.q.insert(ev, l.passLeft)
+		}
+		l.q.removeAt(l.passKept)
+		if ev.kind == kindDeferredDelete && !l.deleteAllowed(ev.level, explicitDD) {
+			// Not yet: re-post behind this pass, as Qt does. It does not
+			// keep the loop from waiting (Qt's addEvent leaves canWait).
+			l.q.insert(ev, l.passKept+l.passLeft)
 			continue
 		}
 		l.mu.Unlock()
@@ -184,17 +190,15 @@ func (l *Loop) sendPosted(flags ProcessEventsFlags, onlyDD, explicitDD bool) boo
 		handled = true
 		l.mu.Lock()
 	}
-	l.q.pushFront(kept)
+	l.passKept = 0
 	l.mu.Unlock()
-	clear(kept)
-	l.keptBuf = kept[:0]
 	return handled
 }
 
 // deleteAllowed is Qt's rule for when a deferred delete may run.
 func (l *Loop) deleteAllowed(eventLevel int, explicit bool) bool {
 	cur := l.loopLevel + l.scopeLevel
-	return eventLevel > cur || (eventLevel == 0 && l.loopLevel > 0) || (explicit && eventLevel == cur)
+	return eventLevel > cur || (eventLevel == 0 && cur > 0) || (explicit && eventLevel == cur)
 }
 
 // deliver runs fn one scope level deeper; the level is restored even if fn
@@ -205,11 +209,13 @@ func (l *Loop) deliver(fn func()) {
 	fn()
 }
 
-// sleep blocks until a post, a wake-up or the next timer, unless something is
-// already pending or an exit was requested.
+// sleep blocks until a post, a wake-up or the next timer, unless something
+// was posted since the pass began or an exit was requested. Deferred deletes
+// the pass could not run yet do not count: the level they wait for cannot
+// change while the loop sleeps.
 func (l *Loop) sleep() {
 	l.mu.Lock()
-	if l.q.len() > 0 || l.exitPendingLocked() {
+	if !l.canWait || l.exitPendingLocked() {
 		l.mu.Unlock()
 		return
 	}
@@ -248,14 +254,9 @@ func (l *Loop) sleep() {
 	l.mu.Unlock()
 }
 
+// exitPendingLocked reports whether the running (innermost) level must
+// return. An exited outer level waits for the inner ones to return, which
+// keep sleeping normally meanwhile.
 func (l *Loop) exitPendingLocked() bool {
-	if l.quitNow {
-		return true
-	}
-	for _, f := range l.frames {
-		if f.exited {
-			return true
-		}
-	}
-	return false
+	return l.quitNow || len(l.frames) > 0 && l.frames[len(l.frames)-1].exited
 }

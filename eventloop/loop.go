@@ -26,9 +26,11 @@ type Loop struct {
 
 	mu       sync.Mutex
 	q        queue     // posted events, by descending priority, FIFO within one
-	passLeft int       // events at the head of q that belong to the running pass
-	timers   timerHeap // active timers not currently firing
-	timerSeq uint64    // start order of timers, FIFO among equal due times
+	passKept int       // events at the head of q that the running pass skipped (kept queued)
+	passLeft int       // events after those that belong to the running pass
+	canWait  bool      // nothing was posted since the last pass began (QThreadData::canWait)
+	timers   timerHeap // active timers waiting for their next timeout
+	timerSeq uint64    // insertion order of timers, FIFO among equal due times
 	frames   []*frame  // running Exec levels, innermost last
 	quitNow  bool      // Exit was called; nested Execs return -1 until all unwind
 	sleeping bool      // the owner is (about to be) blocked waiting
@@ -39,7 +41,6 @@ type Loop struct {
 	scopeLevel int // nesting depth of event delivery
 	sleepTimer *time.Timer
 	dueBuf     []dueTimer
-	keptBuf    []event
 }
 
 // registry maps goroutine ids to their current loop. Entries are weak: a loop

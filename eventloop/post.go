@@ -36,9 +36,15 @@ type queue struct {
 
 func (q *queue) len() int { return len(q.items) - q.head }
 
-func (q *queue) popFront() event {
-	ev := q.items[q.head]
-	q.items[q.head] = event{}
+func (q *queue) at(i int) event { return q.items[q.head+i] }
+
+// removeAt removes and returns the i-th event; the i events ahead of it stay
+// queued, in order.
+func (q *queue) removeAt(i int) event {
+	h := q.head
+	ev := q.items[h+i]
+	copy(q.items[h+1:h+i+1], q.items[h:h+i])
+	q.items[h] = event{}
 	q.head++
 	if q.head == len(q.items) {
 		q.items, q.head = q.items[:0], 0
@@ -67,22 +73,6 @@ func (q *queue) insert(ev event, skip int) {
 	q.items = append(q.items, event{})
 	copy(q.items[lo+1:], q.items[lo:])
 	q.items[lo] = ev
-}
-
-// pushFront puts evs back at the head, in order.
-func (q *queue) pushFront(evs []event) {
-	if len(evs) == 0 {
-		return
-	}
-	if q.head >= len(evs) {
-		q.head -= len(evs)
-		copy(q.items[q.head:], evs)
-		return
-	}
-	rest := q.items[q.head:]
-	items := make([]event, 0, len(evs)+len(rest))
-	q.items = append(append(items, evs...), rest...)
-	q.head = 0
 }
 
 // Post queues fn to run on the loop's goroutine with normal priority, like
@@ -125,7 +115,8 @@ func (l *Loop) PostDeferredDelete(receiver any, del func()) {
 
 func (l *Loop) post(ev event) {
 	l.mu.Lock()
-	l.q.insert(ev, l.passLeft)
+	l.q.insert(ev, l.passKept+l.passLeft)
+	l.canWait = false
 	l.wakeLocked()
 	l.mu.Unlock()
 }
@@ -181,8 +172,9 @@ func (l *Loop) MovePostedEvents(to *Loop, match func(receiver any) bool) int {
 	to.mu.Lock()
 	for _, ev := range moved {
 		ev.level = 0 // the target loop has its own levels
-		to.q.insert(ev, to.passLeft)
+		to.q.insert(ev, to.passKept+to.passLeft)
 	}
+	to.canWait = false
 	to.wakeLocked()
 	to.mu.Unlock()
 	return n
@@ -191,12 +183,15 @@ func (l *Loop) MovePostedEvents(to *Loop, match func(receiver any) bool) int {
 // filterLocked removes the events whose receiver satisfies match, appending
 // them to out when out is not nil.
 func (l *Loop) filterLocked(match func(any) bool, out *[]event) int {
-	n, inPass := 0, l.passLeft
+	n, inKept, inPass := 0, l.passKept, l.passLeft
 	kept := l.q.items[l.q.head:l.q.head]
 	for i := l.q.head; i < len(l.q.items); i++ {
 		ev := l.q.items[i]
 		if ev.receiver != nil && match(ev.receiver) {
-			if i-l.q.head < inPass {
+			switch pos := i - l.q.head; {
+			case pos < inKept:
+				l.passKept--
+			case pos < inKept+inPass:
 				l.passLeft--
 			}
 			if out != nil {

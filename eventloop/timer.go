@@ -44,7 +44,7 @@ type TimerHandle struct {
 	interval time.Duration
 	typ      TimerType
 	due      time.Time
-	seq      uint64
+	seq      uint64 // insertion order, FIFO among equal due times
 	gen      uint64
 	index    int // in loop.timers; -1 when not queued
 	active   bool
@@ -165,10 +165,22 @@ func (l *Loop) activateTimers() bool {
 	l.mu.Unlock()
 
 	fired := false
-	for _, d := range due {
-		t := d.t
+	i := 0
+	defer func() {
+		if i < len(due) { // due[i]'s callback panicked: the timers after it stay due
+			l.mu.Lock()
+			for _, d := range due[i+1:] {
+				if t := d.t; t.gen == d.gen && t.active && t.index < 0 {
+					heap.Push(&l.timers, t)
+				}
+			}
+			l.mu.Unlock()
+		}
+	}()
+	for ; i < len(due); i++ {
+		t, gen := due[i].t, due[i].gen
 		l.mu.Lock()
-		if t.gen != d.gen || !t.active || t.firing {
+		if t.gen != gen || !t.active {
 			l.mu.Unlock()
 			continue
 		}
@@ -177,10 +189,21 @@ func (l *Loop) activateTimers() bool {
 			next = now.Add(t.interval)
 		}
 		t.due = next
+		// Rescheduled before its callback runs, it queues behind the timers
+		// already waiting for the same time (Qt's timerInsert).
+		l.timerSeq++
+		t.seq = l.timerSeq
+		if t.firing {
+			// Its callback restarted it and is still running (in a nested
+			// loop): keep it scheduled, but do not deliver it recursively.
+			heap.Push(&l.timers, t)
+			l.mu.Unlock()
+			continue
+		}
 		t.firing = true
 		l.mu.Unlock()
 
-		l.fire(t, d.gen)
+		l.fire(t, gen)
 		fired = true
 	}
 	clear(due)
