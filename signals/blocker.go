@@ -8,8 +8,8 @@ package signals
 // Close restores the state the object had before the blocker was made.
 type SignalBlocker struct {
 	o       *Object
-	prev    bool
-	blocked bool
+	prev    bool // the state before NewSignalBlocker; never changes (Qt's m_blocked)
+	blocked bool // Close will restore prev (Qt's !m_inhibited)
 }
 
 // NewSignalBlocker blocks obj's signals and remembers their previous state.
@@ -18,26 +18,35 @@ func NewSignalBlocker(obj AnyObject) *SignalBlocker {
 	return &SignalBlocker{o: o, prev: o.BlockSignals(true), blocked: true}
 }
 
-// Unblock restores the previous state early (QSignalBlocker::unblock).
+// Unblock restores the state from before NewSignalBlocker early
+// (QSignalBlocker::unblock). Calls are not counted: every Unblock undoes any
+// number of Reblock calls.
 func (b *SignalBlocker) Unblock() {
-	if b.o != nil && b.blocked {
+	if b.o != nil {
 		b.o.BlockSignals(b.prev)
-		b.blocked = false
 	}
+	b.blocked = false
 }
 
 // Reblock blocks the signals again after Unblock (QSignalBlocker::reblock).
+// Close still restores the state from before NewSignalBlocker.
 func (b *SignalBlocker) Reblock() {
-	if b.o != nil && !b.blocked {
-		b.prev = b.o.BlockSignals(true)
-		b.blocked = true
+	if b.o != nil {
+		b.o.BlockSignals(true)
 	}
+	b.blocked = true
 }
 
 // Dismiss makes the blocker inert: Close will not touch the object
 // (QSignalBlocker::dismiss).
 func (b *SignalBlocker) Dismiss() { b.o = nil }
 
-// Close ends the blocker's scope, the job of ~QSignalBlocker: if it is
-// blocking, the object's previous state is restored.
-func (b *SignalBlocker) Close() { b.Unblock() }
+// Close ends the blocker's scope, the job of ~QSignalBlocker: unless Unblock
+// was called without a following Reblock, the object's state from before
+// NewSignalBlocker is restored. Closing again does nothing.
+func (b *SignalBlocker) Close() {
+	if b.o != nil && b.blocked {
+		b.o.BlockSignals(b.prev)
+	}
+	b.o = nil
+}

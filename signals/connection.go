@@ -88,14 +88,6 @@ type conn struct {
 	inPrev, inNext *conn
 }
 
-// targetLoop returns the loop a queued call goes to.
-func (c *conn) targetLoop() *eventloop.Loop {
-	if c.ctx != nil {
-		return c.ctx.loopOf()
-	}
-	return c.loop
-}
-
 // disconnectLocked breaks c; it reports whether c was connected.
 func (c *conn) disconnectLocked() bool {
 	if !c.alive.Load() {

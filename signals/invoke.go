@@ -26,7 +26,20 @@ func InvokeMethod(context AnyObject, fn func(), types ...ConnectionType) bool {
 		typ |= t
 	}
 	l := ctx.loopOf()
-	call := func() {
+	var done chan struct{} // closed after a blocking call
+	var call func()
+	call = func() {
+		if !ctx.dead.Load() {
+			if cur := ctx.loopOf(); !cur.IsCurrent() {
+				// ctx was moved after the call was posted: follow it
+				// (see slotConn.deliver).
+				cur.PostEvent(ctx, call, eventloop.NormalEventPriority)
+				return
+			}
+		}
+		if done != nil {
+			defer close(done)
+		}
 		if !ctx.dead.Load() {
 			ctx.callUnsent(fn)
 		}
@@ -47,11 +60,8 @@ func InvokeMethod(context AnyObject, fn func(), types ...ConnectionType) bool {
 			panic(fmt.Sprintf("signals: InvokeMethod: dead lock detected: BlockingQueuedConnection to %s, "+
 				"which lives on the calling goroutine's loop (%s)", ctx, l))
 		}
-		done := make(chan struct{})
-		l.PostEvent(ctx, func() {
-			defer close(done)
-			call()
-		}, eventloop.NormalEventPriority)
+		done = make(chan struct{})
+		l.PostEvent(ctx, call, eventloop.NormalEventPriority)
 		<-done
 	default:
 		return false
@@ -60,9 +70,15 @@ func InvokeMethod(context AnyObject, fn func(), types ...ConnectionType) bool {
 }
 
 // callUnsent runs fn with no sender recorded, as a queued invokeMethod does.
+// Like callAsSender, it leaves the record alone if fn moved o to another loop.
 func (o *Object) callUnsent(fn func()) {
+	l := o.loop.Load()
 	prevS, prevC := o.curSender, o.curConn
 	o.curSender, o.curConn = nil, nil
-	defer func() { o.curSender, o.curConn = prevS, prevC }()
+	defer func() {
+		if o.loop.Load() == l {
+			o.curSender, o.curConn = prevS, prevC
+		}
+	}()
 	fn()
 }

@@ -62,6 +62,9 @@ func (o *Object) destroy() {
 	if parent != nil {
 		parent.removeChild(o)
 	}
+	// ~QObject removes the object's pending posted events (queued calls,
+	// deferred deletes) so they neither run nor keep it alive in the queue.
+	o.loopOf().RemovePostedEvents(o)
 }
 
 // DeleteLater schedules the object for deletion (QObject::deleteLater): it is
@@ -116,6 +119,7 @@ func (o *Object) MoveToLoop(target *eventloop.Loop) bool {
 	tree := map[any]bool{}
 	o.walk(func(x *Object) { tree[x] = true })
 	o.walk(func(x *Object) {
+		x.curSender, x.curConn = nil, nil // a slot's record stays with its loop
 		x.loop.Store(target)
 		if x.onMove != nil {
 			x.onMove(target)

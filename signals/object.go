@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/qtgo/qtgo/eventloop"
 )
@@ -179,7 +180,9 @@ func bindSignals(o *Object, v reflect.Value) {
 		paths, _ = fieldCache.LoadOrStore(v.Type(), signalPaths(v.Type(), nil))
 	}
 	for _, path := range paths.([][]int) {
-		b := v.FieldByIndex(path).Addr().Interface().(signalField).base()
+		f := v.FieldByIndex(path)
+		// NewAt reaches unexported signal fields too, which Interface refuses.
+		b := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Interface().(signalField).base()
 		b.setOwner(o)
 		o.sigs = append(o.sigs, b)
 	}
@@ -301,15 +304,19 @@ func (o *Object) SignalsBlocked() bool { return o.blocked.Load() }
 
 // Sender returns the object that emitted the signal whose slot is running,
 // when called from that slot on the receiver's loop goroutine (direct,
-// queued or blocking-queued). It is nil outside a slot, in a slot called
-// directly from another goroutine or through InvokeMethod, and once no
-// connection from the sender to this object remains (the slot disconnected
-// itself, or the sender was destroyed). The result is the value passed to the
+// queued or blocking-queued), including slots of the sender's Destroyed. It
+// is nil outside a slot, in a slot called directly from another goroutine or
+// in a function run by a queued InvokeMethod, and once no connection from
+// the sender to this object remains (the slot disconnected itself, or the
+// sender's destruction has broken its connections). The result is the value passed to the
 // sender's Init, so `sock, ok := s.Sender().(*WebSocket)` ports
 // qobject_cast<QWebSocket *>(sender()).
 func (o *Object) Sender() AnyObject {
+	if !o.loopOf().IsCurrent() {
+		return nil // a direct call from another goroutine records no sender
+	}
 	s, c := o.curSender, o.curConn
-	if s == nil || s.dead.Load() {
+	if s == nil {
 		return nil
 	}
 	if c.alive.Load() || s.connectedTo(o) {

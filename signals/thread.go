@@ -35,6 +35,7 @@ type Thread struct {
 	mu       sync.Mutex
 	running  bool
 	finished bool
+	inFinish bool // Finished is being emitted (QThreadPrivate::isInFinish)
 	exited   bool // Exit called while running, before Exec started
 	code     int
 	done     chan struct{}
@@ -79,7 +80,7 @@ func (t *Thread) main() {
 	t.loop.Attach()
 	defer func() {
 		t.mu.Lock()
-		t.running, t.finished = false, true
+		t.running, t.finished, t.inFinish = false, true, false
 		close(t.done)
 		t.mu.Unlock()
 	}()
@@ -89,6 +90,11 @@ func (t *Thread) main() {
 	} else {
 		t.Exec()
 	}
+	// As in QThreadPrivate::finish, the thread already reports finished
+	// (and not running) while Finished is emitted.
+	t.mu.Lock()
+	t.inFinish = true
+	t.mu.Unlock()
 	t.Finished.Emit()
 	t.loop.SendDeferredDeletes()
 }
@@ -106,6 +112,17 @@ func (t *Thread) Exec() int {
 		return code
 	}
 	t.mu.Unlock()
+	// An Exit made between the check above and the loop's start would find
+	// no running Exec to stop, and be lost (Qt keeps it in quitNow): the
+	// loop's first iteration looks at the flag again.
+	t.loop.PostEvent(nil, func() {
+		t.mu.Lock()
+		exited, code := t.exited, t.code
+		t.mu.Unlock()
+		if exited {
+			t.loop.Exit(code)
+		}
+	}, eventloop.HighEventPriority)
 	code := t.loop.Exec()
 	t.mu.Lock()
 	t.exited = false
@@ -147,6 +164,11 @@ func (t *Thread) WaitTimeout(d time.Duration) bool {
 	if done == nil {
 		return true
 	}
+	select { // finished already: true even for d <= 0, whatever select picks
+	case <-done:
+		return true
+	default:
+	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
@@ -157,16 +179,18 @@ func (t *Thread) WaitTimeout(d time.Duration) bool {
 	}
 }
 
-// IsRunning reports whether the thread's goroutine is running.
+// IsRunning reports whether the thread's goroutine is running; it is
+// already false while Finished is emitted, as in Qt.
 func (t *Thread) IsRunning() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.running
+	return t.running && !t.inFinish
 }
 
-// IsFinished reports whether the thread's goroutine has finished.
+// IsFinished reports whether the thread's goroutine has finished; it is
+// already true while Finished is emitted, as in Qt.
 func (t *Thread) IsFinished() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.finished
+	return t.finished || t.inFinish
 }

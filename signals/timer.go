@@ -59,11 +59,13 @@ func (t *Timer) Start(interval ...time.Duration) {
 }
 
 func (t *Timer) startLocked() {
-	if t.h == nil {
-		t.h = t.loopOf().StartTimer(t.interval, t.typ, t.timeout)
-	} else {
-		t.h.Start(t.interval)
+	// Each start registers a new handle, so that it takes the current timer
+	// type (SetTimerType applies from the next start, even on a running
+	// timer) and the timer's current loop.
+	if t.h != nil {
+		t.h.Stop()
 	}
+	t.h = t.loopOf().StartTimer(t.interval, t.typ, t.timeout)
 	t.id = int(timerIDs.Add(1))
 }
 
