@@ -32,3 +32,7 @@ func warn(msg string) {
 	}
 	fmt.Fprintln(os.Stderr, msg)
 }
+
+// Warning passes msg to the installed message handler (qWarning). Packages
+// built on signals use it for the warnings their Qt originals print.
+func Warning(msg string) { warn(msg) }

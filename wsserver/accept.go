@@ -1,0 +1,254 @@
+package wsserver
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// ServeHTTP runs the opening handshake of r, in Qt's order (ws §1.6), and
+// queues the upgraded connection for NextPendingConnection. The server's
+// own listener sends every connection here; a program may also mount the
+// server on its own mux, e.g. mux.Handle("/ws", srv). Mounted that way, the
+// connection comes from the program's http.Server, so the handshake timeout
+// is that server's and writes are not batched.
+func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// 1. The pending limit, before anything else (Qt: no answer at all).
+	srv.mu.Lock()
+	full := len(srv.pending)+srv.reserved >= srv.maxPending
+	if !full {
+		srv.reserved++
+	}
+	srv.mu.Unlock()
+	if full {
+		srv.setError(CloseCodeAbnormalDisconnection, "Too many pending connections.")
+		dropConnection(w)
+		return
+	}
+	queued := false
+	defer func() {
+		if !queued {
+			srv.mu.Lock()
+			srv.reserved--
+			srv.mu.Unlock()
+		}
+	}()
+
+	// 2. Qt's validation; Qt closes silently, we answer 400 (docs/porting.md).
+	req, err := parseHandshake(r, srv.mode == SecureMode)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if !slices.Contains(req.versions, Version13) {
+		srv.setError(CloseCodeProtocolError, "Unsupported version requested.")
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+
+	// 3. The origin, decided by the slots on the server's loop.
+	if !srv.originAllowed(r, req.origin) {
+		srv.setError(CloseCodePolicyViolated, "Access forbidden.")
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+
+	// 4. The 101 response: Qt's headers, then coder/websocket's.
+	srv.mu.Lock()
+	name, protocol := srv.name, chooseSubprotocol(req.protocols, srv.subprotocols)
+	compression := websocket.CompressionDisabled
+	if srv.deflate {
+		compression = websocket.CompressionContextTakeover
+	}
+	srv.mu.Unlock()
+	h := w.Header()
+	if name != "" {
+		h.Set("Server", name)
+	}
+	allowOrigin := req.origin
+	if allowOrigin == "" {
+		allowOrigin = "*"
+	}
+	h.Set("Access-Control-Allow-Credentials", "false")
+	h.Set("Access-Control-Allow-Methods", "GET")
+	h.Set("Access-Control-Allow-Headers", "content-type")
+	h.Set("Access-Control-Allow-Origin", allowOrigin)
+	r.Header.Set("Sec-WebSocket-Version", "13") // Qt accepts lists such as "8, 13"
+	var protocols []string
+	if protocol != "" {
+		protocols = []string{protocol}
+	}
+	var sess atomic.Pointer[session]
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:       protocols,
+		InsecureSkipVerify: true, // the origin was decided above
+		CompressionMode:    compression,
+		OnPongReceived: func(_ context.Context, p []byte) {
+			if s := sess.Load(); s != nil {
+				s.ws.pongReceived(s, p)
+			}
+		},
+	})
+	if err != nil {
+		return // coder/websocket has answered
+	}
+	bc := batchConnOf(r.Context())
+	if bc != nil {
+		bc.setHandshakeDeadline(time.Time{})
+	}
+
+	// 5. The socket, made on the server's loop, queued, announced.
+	queued = true
+	peer, _ := netip.ParseAddrPort(r.RemoteAddr)
+	var local netip.AddrPort
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if ta, ok := a.(*net.TCPAddr); ok {
+			local = ta.AddrPort()
+		}
+	}
+	hdr := r.Clone(context.Background())
+	hdr.URL = req.url
+	srv.onLoop(func() {
+		srv.mu.Lock()
+		srv.reserved--
+		srv.mu.Unlock()
+		if srv.IsDeleted() {
+			_ = c.Close(websocket.StatusGoingAway, "Server closed.")
+			return
+		}
+		ws := newWebSocket(nil)
+		ws.server, ws.origin, ws.version = true, req.origin, Version13
+		s := newSession(ws, c, bc, false)
+		ws.mu.Lock()
+		ws.state = ConnectedState
+		ws.sess = s
+		ws.request, ws.resource = hdr, req.url.String()
+		ws.options.subprotocols = req.protocols
+		ws.subprotocol = c.Subprotocol()
+		ws.local, ws.peer = local, peer
+		ws.peerName = peer.Addr().Unmap().String()
+		ws.mu.Unlock()
+		sess.Store(s)
+		srv.mu.Lock()
+		srv.pending = append(srv.pending, ws)
+		srv.mu.Unlock()
+		srv.NewConnection.Emit()
+	})
+}
+
+// originAllowed emits OriginAuthenticationRequired on the server's loop and
+// waits for the verdict. Without slots every origin passes.
+func (srv *WebSocketServer) originAllowed(r *http.Request, origin string) bool {
+	if !srv.OriginAuthenticationRequired.IsConnected() {
+		return true
+	}
+	auth := NewWebSocketCorsAuthenticator(origin)
+	if srv.Loop().IsCurrent() { // ServeHTTP called on the loop itself
+		srv.OriginAuthenticationRequired.Emit(auth)
+		return auth.Allowed()
+	}
+	verdict := make(chan bool, 1)
+	o := srv.AsObject()
+	srv.Loop().PostSocketEvent(o, func() {
+		if o.IsDeleted() {
+			verdict <- false
+			return
+		}
+		srv.OriginAuthenticationRequired.Emit(auth)
+		verdict <- auth.Allowed()
+	})
+	select {
+	case ok := <-verdict:
+		return ok
+	case <-r.Context().Done():
+		return false
+	case <-srv.closing:
+		return false
+	}
+}
+
+// dropConnection closes the connection without an answer, as Qt does when
+// the pending queue is full.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			_ = c.Close()
+			return
+		}
+	}
+	http.Error(w, "Too many pending connections.", http.StatusServiceUnavailable)
+}
+
+// HandleConnection runs the handshake on a connection accepted elsewhere
+// (QWebSocketServer::handleConnection). As in Qt, no handshake timeout
+// applies. A nil connection is ignored.
+func (srv *WebSocketServer) HandleConnection(c net.Conn) {
+	if c == nil {
+		return
+	}
+	srv.mu.Lock()
+	if srv.handoff == nil {
+		srv.handoff = newHandoffListener(srv)
+		h, ln := srv.httpServerLocked(), srv.handoff
+		srv.serving.Go(func() { _ = h.Serve(ln) })
+	}
+	ln := srv.handoff
+	srv.mu.Unlock()
+	select {
+	case ln.handoff <- srv.wrapConn(c, false):
+	case <-ln.done:
+		_ = c.Close()
+	}
+}
+
+// serverTLS returns the TLS configuration for one accepted connection:
+// base, with client certificates verified here instead of in crypto/tls,
+// so that verification errors reach PeerVerifyError and SslErrors.
+func (srv *WebSocketServer) serverTLS(base *tls.Config) *tls.Config {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if base != nil {
+		conf = base.Clone()
+		if conf.MinVersion == 0 {
+			conf.MinVersion = tls.VersionTLS12
+		}
+	}
+	mode, pool := conf.ClientAuth, conf.ClientCAs
+	if mode != tls.VerifyClientCertIfGiven && mode != tls.RequireAndVerifyClientCert {
+		return conf
+	}
+	if mode == tls.RequireAndVerifyClientCert {
+		conf.ClientAuth = tls.RequireAnyClientCert
+	} else {
+		conf.ClientAuth = tls.RequestClientCert
+	}
+	conf.VerifyConnection = func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return nil // RequireAnyClientCert has refused a missing one already
+		}
+		opts := x509.VerifyOptions{Roots: pool, Intermediates: x509.NewCertPool(),
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+		for _, c := range cs.PeerCertificates[1:] {
+			opts.Intermediates.AddCert(c)
+		}
+		_, err := cs.PeerCertificates[0].Verify(opts)
+		if err != nil {
+			srv.onLoop(func() {
+				srv.PeerVerifyError.Emit(err)
+				srv.SslErrors.Emit([]error{err})
+			})
+			return errors.Join(errors.New("wsserver: client certificate refused"), err)
+		}
+		return nil
+	}
+	return conf
+}

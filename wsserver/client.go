@@ -1,0 +1,295 @@
+package wsserver
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+
+	"github.com/coder/websocket"
+)
+
+// Open connects to url, a ws:// or wss:// URL (QWebSocket::open). The state
+// becomes ConnectingState before Open returns; Connected follows on
+// success, and on failure ErrorOccurred and Disconnected. An invalid URL or
+// scheme fails at once with ErrorOccurred and no state change, as in Qt.
+// options, if given, set the subprotocols to offer. Opening a socket that
+// is connected drops the old connection without a close frame, as Qt does.
+// Safe from any goroutine; the signals are emitted on the socket's loop.
+func (ws *WebSocket) Open(rawURL string, options ...WebSocketHandshakeOptions) {
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil || strings.Contains(rawURL, "\r\n") {
+		ws.onLoop(func() { ws.setError(ConnectionRefusedError, "Invalid URL.") })
+		return
+	}
+	ws.OpenRequest(req, options...)
+}
+
+// OpenRequest is Open with a request, whose headers are sent with the
+// handshake (QWebSocket::open(QNetworkRequest)).
+func (ws *WebSocket) OpenRequest(req *http.Request, options ...WebSocketHandshakeOptions) {
+	req = req.Clone(context.Background())
+	var opts WebSocketHandshakeOptions
+	if len(options) > 0 {
+		opts = options[0].clone()
+	}
+	ws.onLoop(func() { ws.open(req, opts) })
+}
+
+func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
+	u := req.URL
+	if u == nil || u.Host == "" || strings.Contains(u.String(), "\r\n") {
+		ws.setError(ConnectionRefusedError, "Invalid URL.")
+		return
+	}
+	resource := u.EscapedPath()
+	if resource == "" {
+		resource = "/"
+	}
+	if u.RawQuery != "" {
+		resource += "?" + u.RawQuery
+	}
+	if strings.Contains(strings.ToUpper(resource), "%0D%0A") {
+		ws.setError(ConnectionRefusedError, "Invalid resource name.")
+		return
+	}
+	if u.Scheme != "ws" && u.Scheme != "wss" {
+		ws.setError(UnsupportedSocketOperationError, "Unsupported WebSocket scheme: "+u.Scheme)
+		return
+	}
+	ws.mu.Lock()
+	proxy, tlsConf, ignore := ws.proxy, ws.tlsConfig, ws.ignoreSsl
+	old := ws.sess
+	ws.mu.Unlock()
+	if proxy.Type != DefaultProxy && proxy.Type != NoProxy {
+		ws.setError(UnsupportedSocketOperationError, "Operation on socket is not supported")
+		return
+	}
+	if old != nil { // Qt drops the old connection silently
+		old.finished = true
+		old.abort()
+	}
+
+	s := &session{ws: ws, client: true, done: make(chan struct{}), credits: make(chan struct{}, readAhead)}
+	ws.mu.Lock()
+	ws.sess = s
+	ws.request, ws.resource, ws.options, ws.subprotocol = req, resource, opts, ""
+	ws.peerName = u.Hostname()
+	ws.mu.Unlock()
+	ws.setState(ConnectingState)
+
+	var protocols []string
+	for _, p := range opts.subprotocols {
+		if validSubprotocolName(p) {
+			protocols = append(protocols, p)
+		}
+	}
+	header := req.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	if ws.origin != "" {
+		header.Set("Origin", ws.origin)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel // ending the session (Abort, Delete, reopen) stops the dial
+	var verifyErrs []error
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			s.bc = newBatchConn(c)
+			return s.bc, nil
+		},
+		TLSClientConfig: clientTLS(tlsConf, ignore, &verifyErrs),
+	}
+	if proxy.Type == DefaultProxy {
+		tr.Proxy = http.ProxyFromEnvironment
+	}
+	dialOpts := &websocket.DialOptions{
+		HTTPClient:     &http.Client{Transport: tr},
+		HTTPHeader:     header,
+		Subprotocols:   protocols,
+		OnPongReceived: func(_ context.Context, p []byte) { ws.pongReceived(s, p) },
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		c, resp, err := websocket.Dial(ctx, u.String(), dialOpts)
+		tr.CloseIdleConnections()
+		if resp != nil && resp.Body != nil && err != nil {
+			_ = resp.Body.Close()
+		}
+		ws.post(func() { ws.dialed(s, c, resp, err, verifyErrs) })
+		if err == nil {
+			// If the socket was deleted or reopened meanwhile, nothing
+			// will take the connection: drop it.
+			select {
+			case <-s.done:
+				_ = c.CloseNow()
+			default:
+			}
+		}
+	}()
+}
+
+// clientTLS returns the TLS configuration of a dial. Verification errors
+// are collected for SslErrors; with ignore they do not fail the handshake.
+func clientTLS(base *tls.Config, ignore bool, errs *[]error) *tls.Config {
+	var conf *tls.Config
+	if base != nil {
+		conf = base.Clone()
+	} else {
+		conf = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if conf.InsecureSkipVerify {
+		return conf
+	}
+	roots, serverName := conf.RootCAs, conf.ServerName
+	conf.InsecureSkipVerify = true
+	conf.VerifyConnection = func(cs tls.ConnectionState) error {
+		name := serverName
+		if name == "" {
+			name = cs.ServerName
+		}
+		opts := x509.VerifyOptions{Roots: roots, DNSName: name, Intermediates: x509.NewCertPool()}
+		for _, c := range cs.PeerCertificates[1:] {
+			opts.Intermediates.AddCert(c)
+		}
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("no peer certificate")
+		}
+		if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
+			*errs = append(*errs, err)
+			if !ignore {
+				return err
+			}
+		}
+		return nil
+	}
+	return conf
+}
+
+// dialed finishes Open on the socket's loop.
+func (ws *WebSocket) dialed(s *session, c *websocket.Conn, resp *http.Response, err error, verifyErrs []error) {
+	ws.mu.Lock()
+	live := ws.sess == s && !s.finished
+	ws.mu.Unlock()
+	if !live {
+		if c != nil {
+			_ = c.CloseNow()
+		}
+		return
+	}
+	for _, e := range verifyErrs {
+		ws.PeerVerifyError.Emit(e)
+	}
+	if len(verifyErrs) > 0 {
+		ws.SslErrors.Emit(append([]error(nil), verifyErrs...))
+	}
+	if err != nil {
+		ws.dialFailed(s, resp, err)
+		return
+	}
+	s.c = c
+	s.applyReadLimit()
+	local, peer := s.addrs()
+	ws.mu.Lock()
+	ws.subprotocol = c.Subprotocol()
+	ws.local, ws.peer = local, peer
+	ws.mu.Unlock()
+	ws.setState(ConnectedState)
+	ws.Connected.Emit()
+	s.startReading()
+}
+
+// dialFailed reports a failed Open in Qt's order: a TCP-level failure
+// changes the state first (QAbstractSocket emits stateChanged before
+// errorOccurred), a failed handshake reports the error first, then
+// disconnects.
+func (ws *WebSocket) dialFailed(s *session, resp *http.Response, err error) {
+	code, msg := classifyDialError(resp, err)
+	if resp != nil {
+		ws.setError(code, msg)
+		ws.finish(s, false)
+		return
+	}
+	s.finished = true
+	s.end()
+	ws.setState(UnconnectedState)
+	ws.Disconnected.Emit()
+	ws.setError(code, msg)
+}
+
+// classifyDialError maps a dial failure to Qt's error and string.
+func classifyDialError(resp *http.Response, err error) (SocketError, string) {
+	if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+		if resp.StatusCode == http.StatusBadRequest {
+			if v := resp.Header.Get("Sec-WebSocket-Version"); v != "" && !strings.Contains(v, "13") {
+				return ConnectionRefusedError, fmt.Sprintf("Handshake: Server requests a version that we don't support: %s.", v)
+			}
+		}
+		phrase := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
+		return ConnectionRefusedError, fmt.Sprintf(
+			"QWebSocketPrivate::processHandshake: Unhandled http status code: %d (%s).", resp.StatusCode, phrase)
+	}
+	if resp != nil {
+		return ConnectionRefusedError, "Invalid handshake response: " + err.Error()
+	}
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &dnsErr):
+		return HostNotFoundError, "Host not found"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return ConnectionRefusedError, "Connection refused"
+	case errors.As(err, &certErr), strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"):
+		return SslHandshakeFailedError, "The TLS/SSL connection has been closed: " + err.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return SocketTimeoutError, "Connection timed out"
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) && uerr.Timeout() {
+		return SocketTimeoutError, "Connection timed out"
+	}
+	return NetworkError, err.Error()
+}
+
+// Destruct is run by Delete before the socket's signals are disconnected:
+// like ~QWebSocket, a connected socket sends a close frame with
+// CloseCodeGoingAway, "Connection closed"; no signal reaches the program
+// afterwards.
+func (ws *WebSocket) Destruct() {
+	ws.mu.Lock()
+	s, state := ws.sess, ws.state
+	ws.mu.Unlock()
+	if s == nil {
+		return
+	}
+	s.finished = true
+	ws.mu.Lock()
+	ws.state = UnconnectedState // no signal: the object is being destroyed
+	ws.mu.Unlock()
+	if state == ConnectedState && s.c != nil && !s.closing {
+		s.closing = true
+		s.enqueue(outItem{kind: outClose, code: CloseCodeGoingAway, reason: "Connection closed"}, 0)
+		s.flushNow()
+		s.startReading()
+		go func() { // end the session once the handshake is over
+			s.wg.Wait()
+			s.end()
+		}()
+		return
+	}
+	s.abort()
+}

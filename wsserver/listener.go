@@ -1,0 +1,170 @@
+package wsserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// listener wraps the server's TCP listener. Each accepted connection gets a
+// batchConn carrying the handshake deadline (and TLS in SecureMode). Accept
+// also implements PauseAccepting, HandleConnection's hand-off, and Qt's
+// acceptError without Qt's busy loop: on a resource error (EMFILE, ENFILE,
+// ENOBUFS, ENOMEM) it reports once and backs off, up to a second, until
+// accepting works again.
+type listener struct {
+	inner net.Listener // nil for the hand-off listener
+	srv   *WebSocketServer
+
+	mu      sync.Mutex
+	paused  bool
+	resumed chan struct{} // closed on ResumeAccepting
+	handoff chan net.Conn // HandleConnection (hand-off listener only)
+	done    chan struct{}
+	once    sync.Once
+}
+
+func newListener(inner net.Listener, srv *WebSocketServer) *listener {
+	return &listener{inner: inner, srv: srv, done: make(chan struct{})}
+}
+
+func newHandoffListener(srv *WebSocketServer) *listener {
+	return &listener{srv: srv, handoff: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// Accept returns the next connection, wrapped.
+func (l *listener) Accept() (net.Conn, error) {
+	if l.inner == nil {
+		select {
+		case c := <-l.handoff:
+			return c, nil
+		case <-l.done:
+			return nil, net.ErrClosed
+		}
+	}
+	backoff := time.Duration(0)
+	for {
+		if err := l.waitResumed(); err != nil {
+			return nil, err
+		}
+		c, err := l.inner.Accept()
+		if err != nil {
+			if !isResourceError(err) {
+				return nil, err
+			}
+			if backoff == 0 {
+				l.srv.acceptFailed(SocketResourceError)
+				backoff = 5 * time.Millisecond
+			} else {
+				backoff = min(2*backoff, time.Second)
+			}
+			select {
+			case <-time.After(backoff):
+				continue
+			case <-l.done:
+				return nil, net.ErrClosed
+			}
+		}
+		backoff = 0
+		if err := l.waitResumed(); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		return l.srv.wrapConn(c, true), nil
+	}
+}
+
+// waitResumed blocks while accepting is paused.
+func (l *listener) waitResumed() error {
+	for {
+		l.mu.Lock()
+		paused, ch := l.paused, l.resumed
+		l.mu.Unlock()
+		if !paused {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-l.done:
+			return net.ErrClosed
+		}
+	}
+}
+
+func (l *listener) setPaused(p bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p == l.paused {
+		return
+	}
+	l.paused = p
+	if p {
+		l.resumed = make(chan struct{})
+	} else {
+		close(l.resumed)
+	}
+}
+
+// Close closes the listener; connections already accepted are not touched.
+func (l *listener) Close() error {
+	var err error
+	l.once.Do(func() {
+		close(l.done)
+		if l.inner != nil {
+			err = l.inner.Close()
+		}
+	})
+	return err
+}
+
+// Addr returns the listening address.
+func (l *listener) Addr() net.Addr {
+	if l.inner == nil {
+		return &net.TCPAddr{}
+	}
+	return l.inner.Addr()
+}
+
+func isResourceError(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
+}
+
+// wrapConn prepares an accepted connection: a batchConn, with the
+// handshake deadline when timed, and TLS in SecureMode.
+func (srv *WebSocketServer) wrapConn(c net.Conn, timed bool) net.Conn {
+	bc := newBatchConn(c)
+	srv.mu.Lock()
+	timeout, conf, mode := srv.handshakeTimeout, srv.tlsConfig, srv.mode
+	srv.mu.Unlock()
+	if timed && timeout >= 0 {
+		bc.setHandshakeDeadline(time.Now().Add(timeout))
+	}
+	if mode == SecureMode {
+		return tls.Server(bc, srv.serverTLS(conf))
+	}
+	return bc
+}
+
+type connKey struct{}
+
+// connContext stores the batchConn under a connection in its requests'
+// context, so the handshake can lift the deadline and batch writes.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if bc, ok := c.(*batchConn); ok {
+		return context.WithValue(ctx, connKey{}, bc)
+	}
+	return ctx
+}
+
+func batchConnOf(ctx context.Context) *batchConn {
+	bc, _ := ctx.Value(connKey{}).(*batchConn)
+	return bc
+}

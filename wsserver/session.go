@@ -1,0 +1,343 @@
+package wsserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/qtgo/qtgo/eventloop"
+)
+
+// A session is one connection of a WebSocket: its coder/websocket Conn and
+// the two goroutines that do its blocking I/O. Opening again replaces the
+// session; events of an old session are ignored. Every field but the queue
+// is set before the goroutines start, or is used on the socket's loop only.
+type session struct {
+	ws     *WebSocket
+	c      *websocket.Conn
+	bc     *batchConn
+	client bool
+
+	done    chan struct{} // closed when the session ends
+	cancel  func()        // stops a client's dial; may be nil
+	endOnce sync.Once
+	credits chan struct{} // read-ahead tokens: a send takes one, delivery returns it
+	reading atomic.Bool
+	wg      sync.WaitGroup
+
+	// loop goroutine only
+	closing  bool // a close frame was sent or received; state Closing
+	finished bool // the final signals were emitted
+
+	wmu         sync.Mutex
+	queue       []outItem
+	spare       []outItem
+	queued      int64 // bytes queued and not yet written
+	writing     bool  // the writer goroutine runs
+	flushPosted bool
+	ended       bool
+}
+
+type outKind uint8
+
+const (
+	outText outKind = iota
+	outBinary
+	outPing
+	outClose
+)
+
+type outItem struct {
+	kind   outKind
+	data   []byte
+	code   CloseCode
+	reason string
+}
+
+// frameOverhead is an upper bound of a frame header's size.
+const frameOverhead = 14
+
+func newSession(ws *WebSocket, c *websocket.Conn, bc *batchConn, client bool) *session {
+	s := &session{ws: ws, c: c, bc: bc, client: client,
+		done: make(chan struct{}), credits: make(chan struct{}, readAhead)}
+	s.applyReadLimit()
+	return s
+}
+
+func (s *session) addrs() (local, peer netip.AddrPort) {
+	if a, ok := s.bc.LocalAddr().(*net.TCPAddr); ok {
+		local = a.AddrPort()
+	}
+	if a, ok := s.bc.RemoteAddr().(*net.TCPAddr); ok {
+		peer = a.AddrPort()
+	}
+	return local, peer
+}
+
+func (s *session) applyReadLimit() {
+	if s != nil && s.c != nil {
+		s.c.SetReadLimit(s.ws.readLimit())
+	}
+}
+
+// startReading starts the reader goroutine once.
+func (s *session) startReading() {
+	if s.reading.Swap(true) {
+		return
+	}
+	s.wg.Add(1)
+	go s.readLoop()
+}
+
+// readLoop reads messages and hands each to the loop, at most readAhead
+// ahead of delivery.
+func (s *session) readLoop() {
+	defer s.wg.Done()
+	ws := s.ws
+	for {
+		select {
+		case s.credits <- struct{}{}:
+		case <-s.done:
+			return
+		}
+		typ, data, err := s.c.Read(context.Background())
+		if err != nil {
+			ws.post(func() { ws.readFailed(s, err) })
+			return
+		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			ws.post(func() {
+				ws.protocolError(s, CloseCodeWrongDatatype, "Invalid UTF-8 code encountered.")
+			})
+			return
+		}
+		ws.post(func() {
+			<-s.credits
+			ws.deliver(s, typ, data)
+		})
+	}
+}
+
+// enqueue adds an item to the outgoing queue and makes sure a writer will
+// drain it: at the end of the current loop iteration when called on the
+// socket's loop (so that everything sent in one iteration is written
+// together), at once otherwise. It reports false if the queue limit was
+// exceeded.
+func (s *session) enqueue(it outItem, limit int64) bool {
+	s.wmu.Lock()
+	if s.ended {
+		s.wmu.Unlock()
+		return true
+	}
+	s.queue = append(s.queue, it)
+	s.queued += int64(len(it.data)) + frameOverhead
+	over := limit > 0 && s.queued > limit
+	start := false
+	if !s.writing {
+		if s.ws.Loop().IsCurrent() {
+			if !s.flushPosted {
+				s.flushPosted = true
+				s.ws.Loop().PostEvent(s.ws.AsObject(), s.flushEvent, eventloop.LowEventPriority)
+			}
+		} else {
+			s.writing, start = true, true
+			s.wg.Add(1)
+		}
+	}
+	s.wmu.Unlock()
+	if start {
+		go s.writeLoop()
+	}
+	return !over
+}
+
+// flushEvent starts the writer at the end of a loop iteration.
+func (s *session) flushEvent() {
+	s.wmu.Lock()
+	s.flushPosted = false
+	start := !s.writing && !s.ended && len(s.queue) > 0
+	if start {
+		s.writing = true
+		s.wg.Add(1)
+	}
+	s.wmu.Unlock()
+	if start {
+		go s.writeLoop()
+	}
+}
+
+func (s *session) flushNow() bool {
+	if s == nil {
+		return false
+	}
+	s.wmu.Lock()
+	n := len(s.queue)
+	start := !s.writing && !s.ended && n > 0
+	if start {
+		s.writing = true
+		s.wg.Add(1)
+	}
+	s.wmu.Unlock()
+	if start {
+		go s.writeLoop()
+	}
+	return n > 0
+}
+
+func (s *session) pending() int64 {
+	if s == nil {
+		return 0
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.queued
+}
+
+// writeLoop drains the queue, one corked batch at a time, and exits when
+// it is empty.
+func (s *session) writeLoop() {
+	defer s.wg.Done()
+	ws := s.ws
+	for {
+		s.wmu.Lock()
+		batch := s.queue
+		s.queue, s.spare = s.spare[:0], nil
+		if len(batch) == 0 || s.ended {
+			s.writing = false
+			s.wmu.Unlock()
+			return
+		}
+		s.wmu.Unlock()
+
+		var size int64
+		err := s.writeBatch(batch, &size)
+		written, ferr := s.bc.uncork()
+		if err == nil {
+			err = ferr
+		}
+		clear(batch)
+		s.wmu.Lock()
+		s.queued -= size
+		if s.spare == nil {
+			s.spare = batch[:0]
+		}
+		s.wmu.Unlock()
+		if written > 0 {
+			ws.post(func() { ws.bytesWritten(s, written) })
+		}
+		if err != nil {
+			ws.post(func() { ws.writeFailed(s, err) })
+			s.wmu.Lock()
+			s.writing = false
+			s.wmu.Unlock()
+			return
+		}
+	}
+}
+
+// writeBatch writes the items, corked so they leave together. A close item
+// ends the batch: it runs the closing handshake, which waits for the peer.
+func (s *session) writeBatch(batch []outItem, size *int64) error {
+	ctx := context.Background()
+	s.bc.cork()
+	for _, it := range batch {
+		*size += int64(len(it.data)) + frameOverhead
+		var err error
+		switch it.kind {
+		case outText, outBinary:
+			err = s.writeMessage(ctx, it)
+		case outPing:
+			if s.bc == nil { // mounted on a program's mux: coder's own ping
+				c := s.c
+				s.wg.Go(func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					_ = c.Ping(ctx)
+				})
+				continue
+			}
+			err = s.bc.writeRaw(pingFrame(it.data, s.client))
+		case outClose:
+			if _, err := s.bc.uncork(); err != nil {
+				return err
+			}
+			if err := s.c.Close(websocket.StatusCode(it.code), it.reason); err != nil {
+				_ = s.c.CloseNow()
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeMessage writes one message, in frames of OutgoingFrameSize.
+func (s *session) writeMessage(ctx context.Context, it outItem) error {
+	typ := websocket.MessageText
+	if it.kind == outBinary {
+		typ = websocket.MessageBinary
+	}
+	frame := int(s.ws.OutgoingFrameSize())
+	if len(it.data) <= frame {
+		return s.c.Write(ctx, typ, it.data)
+	}
+	w, err := s.c.Writer(ctx, typ)
+	if err != nil {
+		return err
+	}
+	for p := it.data; len(p) > 0; {
+		n := min(len(p), frame)
+		if _, err := w.Write(p[:n]); err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return w.Close()
+}
+
+// end stops the session's goroutines; it does not wait for them.
+func (s *session) end() {
+	if s == nil {
+		return
+	}
+	s.endOnce.Do(func() {
+		s.wmu.Lock()
+		s.ended = true
+		s.queue = nil
+		s.queued = 0
+		s.wmu.Unlock()
+		close(s.done)
+		if s.cancel != nil {
+			s.cancel()
+		}
+	})
+}
+
+// abort drops the connection without a close frame.
+func (s *session) abort() {
+	if s == nil {
+		return
+	}
+	s.end()
+	if s.c != nil {
+		_ = s.c.CloseNow()
+	}
+}
+
+// isRemoteClose reports whether err means the peer dropped the TCP
+// connection (no close frame).
+func isRemoteClose(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}

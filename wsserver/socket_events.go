@@ -1,0 +1,281 @@
+package wsserver
+
+import (
+	"crypto/rand"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// This file holds what runs on the socket's loop: sending, closing, and the
+// handlers of the events its I/O goroutines post. Every signal order here is
+// Qt's (ws §2.6).
+
+// SendTextMessage queues message for sending and returns its size in bytes
+// (UTF-8), or 0 if the socket is not connected (QWebSocket::sendTextMessage).
+func (ws *WebSocket) SendTextMessage(message string) int64 {
+	return ws.send(outItem{kind: outText, data: []byte(message)})
+}
+
+// SendBinaryMessage queues data for sending and returns its size, or 0 if
+// the socket is not connected. The socket keeps its own copy.
+func (ws *WebSocket) SendBinaryMessage(data []byte) int64 {
+	return ws.send(outItem{kind: outBinary, data: append([]byte(nil), data...)})
+}
+
+func (ws *WebSocket) send(it outItem) int64 {
+	ws.mu.Lock()
+	s, limit := ws.sess, ws.maxToWrite
+	ok := ws.state == ConnectedState && s != nil
+	ws.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	if !s.enqueue(it, limit) {
+		ws.onLoop(func() { ws.overflow(s) })
+		return 0
+	}
+	return int64(len(it.data))
+}
+
+// overflow aborts a socket whose peer does not read what it is sent.
+func (ws *WebSocket) overflow(s *session) {
+	if !ws.current(s) {
+		return
+	}
+	ws.setError(SocketResourceError,
+		"Outgoing queue limit exceeded: the peer does not read fast enough (see SetMaxBytesToWrite).")
+	ws.abortSession(s)
+}
+
+// Ping sends a ping with payload (cut to 125 bytes) and restarts the timer
+// Pong reports; the pong arrives through Pong. Like Qt's, it restarts the
+// timer even when the socket is not connected.
+func (ws *WebSocket) Ping(payload []byte) {
+	if len(payload) > 125 {
+		payload = payload[:125]
+	}
+	ws.mu.Lock()
+	ws.pingStart = time.Now()
+	s := ws.sess
+	ok := ws.state == ConnectedState && s != nil
+	ws.mu.Unlock()
+	if ok {
+		s.enqueue(outItem{kind: outPing, data: append([]byte(nil), payload...)}, 0)
+	}
+}
+
+// pongReceived runs on the reader goroutine (coder's callback).
+func (ws *WebSocket) pongReceived(s *session, payload []byte) {
+	ws.mu.Lock()
+	elapsed := time.Since(ws.pingStart)
+	ws.mu.Unlock()
+	p := append([]byte(nil), payload...)
+	ws.post(func() {
+		if ws.current(s) {
+			ws.Pong.Emit(elapsed, p)
+		}
+	})
+}
+
+// Close starts the closing handshake with code and reason (cut to 123
+// bytes) after the queued messages (QWebSocket::close). AboutToClose is
+// emitted twice and the state becomes ClosingState at once; Unconnected,
+// Disconnected and ReadChannelFinished follow when the peer has answered (or
+// after 5 s). Closing a socket that is still connecting aborts it. Safe from
+// any goroutine; the signals are emitted on the socket's loop.
+func (ws *WebSocket) Close(code CloseCode, reason string) {
+	ws.onLoop(func() { ws.close(code, reason) })
+}
+
+func (ws *WebSocket) close(code CloseCode, reason string) {
+	ws.mu.Lock()
+	s, state := ws.sess, ws.state
+	ws.mu.Unlock()
+	switch {
+	case s == nil || state == UnconnectedState:
+		return
+	case state == ConnectingState:
+		ws.Abort()
+		return
+	case s.closing:
+		return
+	}
+	s.closing = true
+	reason = truncateReason(reason)
+	ws.mu.Lock()
+	ws.closeCode, ws.closeReason = code, reason
+	ws.mu.Unlock()
+	s.enqueue(outItem{kind: outClose, code: code, reason: reason}, 0)
+	s.startReading() // to receive the peer's answer
+	ws.AboutToClose.Emit()
+	ws.AboutToClose.Emit()
+	ws.setState(ClosingState)
+}
+
+// Abort drops the connection at once, without a close frame, discarding
+// what is queued (QWebSocket::abort). The close code is left unchanged.
+func (ws *WebSocket) Abort() {
+	ws.onLoop(func() {
+		ws.mu.Lock()
+		s := ws.sess
+		ws.mu.Unlock()
+		if s != nil && !s.finished {
+			ws.abortSession(s)
+		}
+	})
+}
+
+// abortSession is Qt's abort: AboutToClose, Unconnected (skipping
+// Closing), Disconnected, ReadChannelFinished.
+func (ws *WebSocket) abortSession(s *session) {
+	s.abort()
+	ws.AboutToClose.Emit()
+	ws.finish(s, false)
+}
+
+// finish emits the end of a connection once: ClosingState if wanted and
+// not yet reached, then UnconnectedState, Disconnected, ReadChannelFinished.
+func (ws *WebSocket) finish(s *session, viaClosing bool) {
+	if s.finished {
+		return
+	}
+	s.finished = true
+	s.end()
+	ws.mu.Lock()
+	wasConnected := ws.state == ConnectedState
+	ws.mu.Unlock()
+	if viaClosing && wasConnected {
+		ws.setState(ClosingState)
+	}
+	ws.setState(UnconnectedState)
+	ws.Disconnected.Emit()
+	ws.ReadChannelFinished.Emit()
+}
+
+// current reports whether s is the socket's live session.
+func (ws *WebSocket) current(s *session) bool {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.sess == s && !s.finished
+}
+
+// deliver emits a received message: its frame signal, then the message.
+func (ws *WebSocket) deliver(s *session, typ websocket.MessageType, data []byte) {
+	if !ws.current(s) {
+		return
+	}
+	if typ == websocket.MessageText {
+		text := string(data)
+		ws.TextFrameReceived.Emit(text, true)
+		ws.TextMessageReceived.Emit(text)
+		return
+	}
+	ws.BinaryFrameReceived.Emit(data, true)
+	ws.BinaryMessageReceived.Emit(data)
+}
+
+// readFailed handles the end of reading: the peer's close frame, the
+// answer to ours, a protocol error, or a dropped connection.
+func (ws *WebSocket) readFailed(s *session, err error) {
+	if !ws.current(s) {
+		return
+	}
+	var ce websocket.CloseError
+	switch {
+	case errors.As(err, &ce):
+		if !s.closing {
+			// The peer closed: adopt its code and reason (Qt's
+			// closeReceived); coder/websocket has echoed the close frame.
+			code, reason := CloseCode(ce.Code), ce.Reason
+			if ce.Code == websocket.StatusNoStatusRcvd {
+				code, reason = CloseCodeNormal, ""
+			}
+			s.closing = true
+			ws.mu.Lock()
+			ws.closeCode, ws.closeReason = code, reason
+			ws.mu.Unlock()
+			ws.AboutToClose.Emit()
+			ws.AboutToClose.Emit()
+		}
+		ws.finish(s, true)
+	case s.closing:
+		ws.finish(s, true) // our close handshake ended
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		ws.protocolError(s, CloseCodeTooMuchData, "Received message is too big.")
+	case isRemoteClose(err) || errors.Is(err, net.ErrClosed):
+		ws.setError(RemoteHostClosedError, "The remote host closed the connection")
+		ws.finish(s, true)
+	default:
+		// coder/websocket has sent a close frame with a protocol error.
+		ws.protocolError(s, CloseCodeProtocolError, err.Error())
+	}
+}
+
+// protocolError closes the socket as Qt does on a bad frame: the code and
+// reason become CloseCode/CloseReason, a close frame goes to the peer, and
+// the local close sequence follows, without ErrorOccurred.
+func (ws *WebSocket) protocolError(s *session, code CloseCode, reason string) {
+	if !ws.current(s) {
+		return
+	}
+	reason = truncateReason(reason)
+	if !s.closing {
+		s.closing = true
+		ws.mu.Lock()
+		ws.closeCode, ws.closeReason = code, reason
+		ws.mu.Unlock()
+		ws.AboutToClose.Emit()
+		ws.AboutToClose.Emit()
+	}
+	c := s.c
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := c.Close(websocket.StatusCode(code), reason); err != nil {
+			_ = c.CloseNow()
+		}
+	}()
+	ws.finish(s, true)
+}
+
+func (ws *WebSocket) bytesWritten(s *session, n int64) {
+	if ws.current(s) || (s.closing && ws.sess == s) {
+		ws.BytesWritten.Emit(n)
+	}
+}
+
+// writeFailed handles a failed write: the connection is gone.
+func (ws *WebSocket) writeFailed(s *session, err error) {
+	if !ws.current(s) || s.closing {
+		return
+	}
+	if isRemoteClose(err) {
+		ws.setError(RemoteHostClosedError, "The remote host closed the connection")
+	} else {
+		ws.setError(NetworkError, "Error writing bytes to socket: "+err.Error()+".")
+	}
+	s.abort()
+	ws.finish(s, true)
+}
+
+// pingFrame builds a ping frame; clients mask it with a fresh key.
+func pingFrame(payload []byte, masked bool) []byte {
+	f := make([]byte, 0, 6+len(payload))
+	f = append(f, 0x89, byte(len(payload)))
+	if !masked {
+		return append(f, payload...)
+	}
+	f[1] |= 0x80
+	var key [4]byte
+	for key == [4]byte{} {
+		_, _ = rand.Read(key[:])
+	}
+	f = append(f, key[:]...)
+	for i, b := range payload {
+		f = append(f, b^key[i%4])
+	}
+	return f
+}
