@@ -7,9 +7,9 @@ BENCHCOUNT  ?= 6
 
 all: fmt lint test
 
-## run: the main demo
+## run: the chat server (Qt's simplechat) with its page on http://localhost:1234/
 run:
-	$(GO) run ./cmd/sigdemo
+	$(GO) run ./cmd/chatserver -a localhost
 
 ## test: vet, then every test with the race detector
 test:

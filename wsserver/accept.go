@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,13 @@ import (
 // connection comes from the program's http.Server, so the handshake timeout
 // is that server's and writes are not batched.
 func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	srv.mu.Lock()
+	pages := srv.pages
+	srv.mu.Unlock()
+	if pages != nil && !isUpgradeRequest(r) {
+		pages.ServeHTTP(w, r)
+		return
+	}
 	// 1. The pending limit, before anything else (Qt: no answer at all).
 	srv.mu.Lock()
 	full := len(srv.pending)+srv.reserved >= srv.maxPending
@@ -251,4 +259,28 @@ func (srv *WebSocketServer) serverTLS(base *tls.Config) *tls.Config {
 		return nil
 	}
 	return conf
+}
+
+// isUpgradeRequest reports whether r asks for a WebSocket (its Upgrade
+// header names websocket), as opposed to a page.
+func isUpgradeRequest(r *http.Request) bool {
+	for _, v := range r.Header.Values("Upgrade") {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SetHTTPHandler makes the server answer plain HTTP requests on its port
+// with h, so one port serves a web page and its WebSocket (a Go extra: the
+// Qt examples ship their HTML client as a separate file). Requests that ask
+// for a WebSocket upgrade still get the handshake. nil restores the
+// default: every request is treated as a handshake.
+func (srv *WebSocketServer) SetHTTPHandler(h http.Handler) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.pages = h
 }

@@ -1,6 +1,36 @@
-// Package wsserver is a port of Qt WebSockets (QWebSocketServer, QWebSocket,
-// QWebSocketProtocol and QWebSocketCorsAuthenticator) to Go, built on
-// github.com/coder/websocket and the qtgo event loop and signals. Names follow
-// Qt's minus the Q, enumerators keep Qt's names, and behaviour follows Qt's
-// source; where the port differs, the type's documentation says so.
+// Package wsserver is a port of Qt WebSockets to Go: QWebSocketServer,
+// QWebSocket, QWebSocketProtocol and QWebSocketCorsAuthenticator, signal
+// for signal, on github.com/coder/websocket.
+//
+// # The model
+//
+// A [WebSocketServer] and its [WebSocket]s are objects of package signals:
+// they live on an event loop (the loop of the goroutine that created them,
+// or their parent's) and emit every signal there, in Qt's order, so a Qt
+// program's slots port line for line:
+//
+//	srv := wsserver.NewWebSocketServer("Echo Server", wsserver.NonSecureMode, parent)
+//	if srv.Listen(wsserver.Any, 1234) {
+//		srv.NewConnection.Connect(e, e.OnNewConnection)
+//	}
+//
+//	func (e *EchoServer) OnNewConnection() {
+//		sock := e.srv.NextPendingConnection()
+//		sock.TextMessageReceived.Connect(e, e.ProcessTextMessage)
+//		sock.Disconnected.Connect(e, e.SocketDisconnected)
+//	}
+//
+// Blocking work happens on goroutines the package owns: net/http runs each
+// opening handshake; a reader goroutine per socket reads messages, at most a
+// few ahead of the loop, so a slow slot slows the peer down through TCP
+// instead of filling memory; a writer goroutine, started only while there is
+// something to send, writes everything queued during one loop iteration in
+// one write. Every method is safe from any goroutine, which Qt's are not.
+//
+// # Differences from Qt
+//
+// Where coder/websocket, net/http or crypto/tls cannot do what Qt does, or
+// where Qt's behaviour is unsafe on a network (2 GiB message limits,
+// unbounded send buffers), this package says so in the documentation of
+// the member concerned; docs/porting.md lists every difference.
 package wsserver

@@ -74,6 +74,7 @@ type WebSocketServer struct {
 	proxy            NetworkProxy
 	tlsConfig        *tls.Config
 	deflate          bool
+	pages            http.Handler // SetHTTPHandler
 	errCode          CloseCode
 	errString        string
 	pending          []*WebSocket
