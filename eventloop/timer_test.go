@@ -697,8 +697,7 @@ func TestTimerFromOtherGoroutine(t *testing.T) {
 		var r recorder
 		go func() {
 			synctest.Wait() // the loop sleeps with no timer at all
-			var tm *eventloop.TimerHandle
-			tm = l.StartTimer(10*ms, eventloop.PreciseTimer, func() {
+			tm := l.StartTimer(10*ms, eventloop.PreciseTimer, func() {
 				r.add("fired at %v on loop goroutine %v", time.Since(start), l.IsCurrent())
 			})
 			time.Sleep(25 * ms)

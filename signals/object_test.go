@@ -325,12 +325,6 @@ func (l *lcLog) get() []string {
 	return slices.Clone(l.s)
 }
 
-func (l *lcLog) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.s)
-}
-
 // lcLogDestroyed returns a log that records each object's name when it
 // emits Destroyed.
 func lcLogDestroyed(objs ...signals.AnyObject) *lcLog {

@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/coder/websocket"
 )
@@ -51,23 +51,28 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	// 2. Qt's validation; Qt closes silently, we answer 400 (docs/porting.md).
+	// 2. Qt's validation; Qt closes silently, we answer 400 (docs/porting.md)
+	// and close as Qt does.
 	req, err := parseHandshake(r, srv.mode == SecureMode)
 	if err != nil {
+		w.Header().Set("Connection", "close")
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	if !slices.Contains(req.versions, Version13) {
 		srv.setError(CloseCodeProtocolError, "Unsupported version requested.")
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		w.WriteHeader(http.StatusBadRequest)
+		reject(w, "HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\n\r\n")
 		return
 	}
 
 	// 3. The origin, decided by the slots on the server's loop.
-	if !srv.originAllowed(r, req.origin) {
+	allowed, decided := srv.originAllowed(r, req.origin)
+	if !decided {
+		return // the client has gone, or the server was deleted: no verdict, no error
+	}
+	if !allowed {
 		srv.setError(CloseCodePolicyViolated, "Access forbidden.")
-		w.WriteHeader(http.StatusForbidden)
+		reject(w, "HTTP/1.1 403 Access Forbidden\r\n\r\n")
 		return
 	}
 
@@ -91,13 +96,20 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Access-Control-Allow-Methods", "GET")
 	h.Set("Access-Control-Allow-Headers", "content-type")
 	h.Set("Access-Control-Allow-Origin", allowOrigin)
-	r.Header.Set("Sec-WebSocket-Version", "13") // Qt accepts lists such as "8, 13"
+	// coder/websocket wants version 13 alone and one 16-byte key; Qt takes
+	// lists such as "8, 13" and any non-empty key (its first one), so the
+	// request is normalised and the accept value computed from the real
+	// key. The socket's Request keeps the headers as received.
+	versions, keys := r.Header.Values("Sec-WebSocket-Version"), r.Header.Values("Sec-WebSocket-Key")
+	r.Header.Set("Sec-WebSocket-Version", "13")
+	r.Header.Set("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==")
+	accepting := &acceptWriter{ResponseWriter: w, accept: acceptKey(req.key)}
 	var protocols []string
 	if protocol != "" {
 		protocols = []string{protocol}
 	}
 	var sess atomic.Pointer[session]
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	c, err := websocket.Accept(accepting, r, &websocket.AcceptOptions{
 		Subprotocols:       protocols,
 		InsecureSkipVerify: true, // the origin was decided above
 		CompressionMode:    compression,
@@ -107,16 +119,29 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		},
 	})
+	r.Header["Sec-Websocket-Version"], r.Header["Sec-Websocket-Key"] = versions, keys
 	if err != nil {
 		return // coder/websocket has answered
 	}
-	bc := batchConnOf(r.Context())
-	if bc != nil {
-		bc.setHandshakeDeadline(time.Time{})
+	if !stopHandshakeTimer(r.Context()) {
+		_ = c.CloseNow() // the timer won the race and closed the connection
+		return
 	}
+	bc := batchConnOf(r.Context())
 
-	// 5. The socket, made on the server's loop, queued, announced.
+	// 5. The socket, made on the server's loop, queued, announced. Until it
+	// is queued, Delete closes the connection (Qt's destructor aborts it).
+	srv.mu.Lock()
+	select {
+	case <-srv.closing:
+		srv.mu.Unlock()
+		_ = c.CloseNow()
+		return
+	default:
+	}
 	queued = true
+	srv.upgrading[c] = struct{}{}
+	srv.mu.Unlock()
 	peer, _ := netip.ParseAddrPort(r.RemoteAddr)
 	var local netip.AddrPort
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
@@ -127,11 +152,15 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := r.Clone(context.Background())
 	hdr.URL = req.url
 	srv.onLoop(func() {
+		// On the loop, as Delete is: nothing can close the server meanwhile.
 		srv.mu.Lock()
-		srv.reserved--
+		_, live := srv.upgrading[c]
+		delete(srv.upgrading, c)
+		if !live { // Delete has closed the connection
+			srv.reserved--
+		}
 		srv.mu.Unlock()
-		if srv.IsDeleted() {
-			_ = c.Close(websocket.StatusGoingAway, "Server closed.")
+		if !live {
 			return
 		}
 		ws := newWebSocket(nil)
@@ -142,12 +171,13 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ws.sess = s
 		ws.request, ws.resource = hdr, req.url.String()
 		ws.options.subprotocols = req.protocols
-		ws.subprotocol = c.Subprotocol()
+		ws.subprotocol = protocol // not c.Subprotocol(): acceptWriter respells its header
 		ws.local, ws.peer = local, peer
 		ws.peerName = peer.Addr().Unmap().String()
 		ws.mu.Unlock()
 		sess.Store(s)
 		srv.mu.Lock()
+		srv.reserved-- // with the append, so that the pending limit holds
 		srv.pending = append(srv.pending, ws)
 		srv.mu.Unlock()
 		srv.NewConnection.Emit()
@@ -155,34 +185,81 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // originAllowed emits OriginAuthenticationRequired on the server's loop and
-// waits for the verdict. Without slots every origin passes.
-func (srv *WebSocketServer) originAllowed(r *http.Request, origin string) bool {
+// waits for the verdict. Without slots every origin passes. decided is
+// false when the wait ended without a verdict: the client went away or the
+// server was deleted.
+func (srv *WebSocketServer) originAllowed(r *http.Request, origin string) (allowed, decided bool) {
 	if !srv.OriginAuthenticationRequired.IsConnected() {
-		return true
+		return true, true
 	}
 	auth := NewWebSocketCorsAuthenticator(origin)
 	if srv.Loop().IsCurrent() { // ServeHTTP called on the loop itself
 		srv.OriginAuthenticationRequired.Emit(auth)
-		return auth.Allowed()
+		return auth.Allowed(), true
 	}
 	verdict := make(chan bool, 1)
 	o := srv.AsObject()
 	srv.Loop().PostSocketEvent(o, func() {
-		if o.IsDeleted() {
-			verdict <- false
-			return
+		if o.IsDeleted() || r.Context().Err() != nil {
+			return // nobody waits for this verdict any more
 		}
 		srv.OriginAuthenticationRequired.Emit(auth)
 		verdict <- auth.Allowed()
 	})
 	select {
 	case ok := <-verdict:
-		return ok
+		return ok, true
 	case <-r.Context().Done():
-		return false
+		return false, false
 	case <-srv.closing:
-		return false
+		return false, false
 	}
+}
+
+// acceptWriter gives the 101 the Sec-WebSocket-Accept of the client's own
+// key (see ServeHTTP); coder/websocket hijacks the connection underneath.
+type acceptWriter struct {
+	http.ResponseWriter
+	accept string
+}
+
+func (w *acceptWriter) WriteHeader(code int) {
+	if code == http.StatusSwitchingProtocols {
+		h := w.Header()
+		h.Set("Sec-WebSocket-Accept", w.accept)
+		// RFC 6455's (and Qt's) spelling on the wire, not net/http's
+		// canonical "Sec-Websocket-Accept".
+		for _, name := range []string{"Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions"} {
+			if v, ok := h[http.CanonicalHeaderKey(name)]; ok {
+				delete(h, http.CanonicalHeaderKey(name))
+				h[name] = v
+			}
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets coder/websocket and http.ResponseController reach the
+// connection's Hijacker.
+func (w *acceptWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// reject writes Qt's exact refusal (response, status line and headers as
+// Qt sends them, no body) and closes the connection, as Qt does after a
+// 400 or 403.
+func reject(w http.ResponseWriter, response string) {
+	if c, brw, err := http.NewResponseController(w).Hijack(); err == nil {
+		_, _ = brw.WriteString(response)
+		_ = brw.Flush()
+		_ = c.Close()
+		return
+	}
+	// Not hijackable (HTTP/2): the same status through net/http.
+	code, _ := strconv.Atoi(response[len("HTTP/1.1 "):len("HTTP/1.1 xxx")])
+	w.Header().Set("Connection", "close")
+	if code == http.StatusBadRequest {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+	}
+	w.WriteHeader(code)
 }
 
 // dropConnection closes the connection without an answer, as Qt does when
@@ -219,6 +296,11 @@ func (srv *WebSocketServer) HandleConnection(c net.Conn) {
 	}
 }
 
+// errNoPeerCertificate is QSslError::NoPeerCertificate's text.
+//
+//lint:ignore ST1005 Qt's text, verbatim
+var errNoPeerCertificate = errors.New("The peer did not present any certificate")
+
 // serverTLS returns the TLS configuration for one accepted connection:
 // base, with client certificates verified here instead of in crypto/tls,
 // so that verification errors reach PeerVerifyError and SslErrors.
@@ -234,14 +316,18 @@ func (srv *WebSocketServer) serverTLS(base *tls.Config) *tls.Config {
 	if mode != tls.VerifyClientCertIfGiven && mode != tls.RequireAndVerifyClientCert {
 		return conf
 	}
-	if mode == tls.RequireAndVerifyClientCert {
-		conf.ClientAuth = tls.RequireAnyClientCert
-	} else {
-		conf.ClientAuth = tls.RequestClientCert
-	}
+	conf.ClientAuth = tls.RequestClientCert
 	conf.VerifyConnection = func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {
-			return nil // RequireAnyClientCert has refused a missing one already
+			if mode != tls.RequireAndVerifyClientCert {
+				return nil
+			}
+			err := errNoPeerCertificate // Qt's QSslError::NoPeerCertificate
+			srv.onLoop(func() {
+				srv.PeerVerifyError.Emit(err)
+				srv.SslErrors.Emit([]error{err})
+			})
+			return err
 		}
 		opts := x509.VerifyOptions{Roots: pool, Intermediates: x509.NewCertPool(),
 			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}

@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -60,6 +62,10 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 		return
 	}
 	if u.Scheme != "ws" && u.Scheme != "wss" {
+		// Qt has stored the request by now: RequestUrl reports it.
+		ws.mu.Lock()
+		ws.request, ws.resource, ws.options = req, resource, opts
+		ws.mu.Unlock()
 		ws.setError(UnsupportedSocketOperationError, "Unsupported WebSocket scheme: "+u.Scheme)
 		return
 	}
@@ -76,7 +82,7 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 		old.abort()
 	}
 
-	s := &session{ws: ws, client: true, done: make(chan struct{}), credits: make(chan struct{}, readAhead)}
+	s := newSessionFor(ws, true)
 	ws.mu.Lock()
 	ws.sess = s
 	ws.request, ws.resource, ws.options, ws.subprotocol = req, resource, opts, ""
@@ -231,13 +237,27 @@ func (ws *WebSocket) dialFailed(s *session, resp *http.Response, err error) {
 	ws.setError(code, msg)
 }
 
+// splitVersions splits a Sec-WebSocket-Version list ("8, 13").
+func splitVersions(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // classifyDialError maps a dial failure to Qt's error and string.
 func classifyDialError(resp *http.Response, err error) (SocketError, string) {
 	if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 		if resp.StatusCode == http.StatusBadRequest {
-			if v := resp.Header.Get("Sec-WebSocket-Version"); v != "" && !strings.Contains(v, "13") {
+			// Qt: a version list without 13 is a version mismatch; any
+			// other 400 is an "unknown error condition".
+			if v := resp.Header.Get("Sec-WebSocket-Version"); v != "" && !slices.Contains(splitVersions(v), "13") {
 				return ConnectionRefusedError, fmt.Sprintf("Handshake: Server requests a version that we don't support: %s.", v)
 			}
+			return ConnectionRefusedError, "QWebSocketPrivate::processHandshake: Unknown error condition encountered. Aborting connection."
 		}
 		phrase := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
 		return ConnectionRefusedError, fmt.Sprintf(
@@ -268,28 +288,38 @@ func classifyDialError(resp *http.Response, err error) (SocketError, string) {
 // Destruct is run by Delete before the socket's signals are disconnected:
 // like ~QWebSocket, a connected socket sends a close frame with
 // CloseCodeGoingAway, "Connection closed"; no signal reaches the program
-// afterwards.
+// afterwards. A socket deleted while it closes still sends the close frame
+// its Close queued (Qt writes it inside close()). The closing handshake
+// runs in the background for at most destructGrace, then the connection is
+// dropped, as Qt drops it with the deleted TCP socket.
 func (ws *WebSocket) Destruct() {
 	ws.mu.Lock()
 	s, state := ws.sess, ws.state
+	ws.state = UnconnectedState // no signal: the object is being destroyed
 	ws.mu.Unlock()
 	if s == nil {
 		return
 	}
+	wasFinished := s.finished
 	s.finished = true
-	ws.mu.Lock()
-	ws.state = UnconnectedState // no signal: the object is being destroyed
-	ws.mu.Unlock()
-	if state == ConnectedState && s.c != nil && !s.closing {
-		s.closing = true
-		s.enqueue(outItem{kind: outClose, code: CloseCodeGoingAway, reason: "Connection closed"}, 0)
-		s.flushNow()
-		s.startReading()
-		go func() { // end the session once the handshake is over
-			s.wg.Wait()
-			s.end()
-		}()
+	if wasFinished || s.c == nil || (state != ConnectedState && state != ClosingState) {
+		s.abort()
 		return
 	}
-	s.abort()
+	if !s.closing {
+		s.closing = true
+		s.enqueue(outItem{kind: outClose, code: CloseCodeGoingAway, reason: "Connection closed"}, 0)
+	}
+	s.flushNow()
+	s.stopReading() // coder/websocket's Close reads the peer's answer itself
+	go func() {
+		t := time.AfterFunc(destructGrace, s.closeTCP)
+		s.wg.Wait()
+		t.Stop()
+		s.end()
+	}()
 }
+
+// destructGrace bounds the closing handshake of a deleted socket (the
+// peer may not read, or not answer).
+const destructGrace = 5 * time.Second

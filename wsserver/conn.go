@@ -3,7 +3,6 @@ package wsserver
 import (
 	"net"
 	"sync"
-	"time"
 )
 
 // batchConn wraps the TCP connection under a coder/websocket Conn. It does
@@ -15,10 +14,6 @@ import (
 //     buffered QTcpSocket does;
 //   - raw frames: a ping with a chosen payload is written between two
 //     messages (the library can only send its own ping payloads).
-//
-// Server-side connections also carry the handshake deadline: until the
-// upgrade, no read deadline later than it may be set, so net/http cannot
-// extend it.
 type batchConn struct {
 	net.Conn
 
@@ -26,8 +21,6 @@ type batchConn struct {
 	corked  bool
 	buf     []byte
 	written int64 // bytes handed to the kernel, for BytesWritten
-
-	handshakeDeadline time.Time // zero: none
 }
 
 func newBatchConn(c net.Conn) *batchConn { return &batchConn{Conn: c} }
@@ -92,31 +85,4 @@ func (c *batchConn) uncork() (int64, error) {
 func (c *batchConn) writeRaw(frame []byte) error {
 	_, err := c.Write(frame)
 	return err
-}
-
-// SetReadDeadline keeps net/http from moving a pending handshake deadline.
-func (c *batchConn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	hd := c.handshakeDeadline
-	c.mu.Unlock()
-	if !hd.IsZero() && (t.IsZero() || t.After(hd)) {
-		t = hd
-	}
-	return c.Conn.SetReadDeadline(t)
-}
-
-// SetDeadline applies SetReadDeadline's rule to the read half.
-func (c *batchConn) SetDeadline(t time.Time) error {
-	if err := c.SetReadDeadline(t); err != nil {
-		return err
-	}
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// setHandshakeDeadline arms (non-zero t) or lifts (zero t) the deadline.
-func (c *batchConn) setHandshakeDeadline(t time.Time) {
-	c.mu.Lock()
-	c.handshakeDeadline = t
-	c.mu.Unlock()
-	_ = c.Conn.SetReadDeadline(t)
 }

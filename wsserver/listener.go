@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -26,6 +27,11 @@ type listener struct {
 	handoff chan net.Conn // HandleConnection (hand-off listener only)
 	done    chan struct{}
 	once    sync.Once
+
+	// SetSocketDescriptor's descriptor, which the server owns (inner
+	// listens on a duplicate of it): closed with the listener.
+	file *os.File
+	fd   int
 }
 
 func newListener(inner net.Listener, srv *WebSocketServer) *listener {
@@ -117,6 +123,9 @@ func (l *listener) Close() error {
 		if l.inner != nil {
 			err = l.inner.Close()
 		}
+		if l.file != nil {
+			_ = l.file.Close()
+		}
 	})
 	return err
 }
@@ -134,37 +143,71 @@ func isResourceError(err error) bool {
 		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
 }
 
-// wrapConn prepares an accepted connection: a batchConn, with the
-// handshake deadline when timed, and TLS in SecureMode.
+// wrapConn prepares an accepted connection: a batchConn, with Qt's
+// handshake timer when timed, and TLS in SecureMode.
 func (srv *WebSocketServer) wrapConn(c net.Conn, timed bool) net.Conn {
 	bc := newBatchConn(c)
 	srv.mu.Lock()
 	timeout, conf, mode := srv.handshakeTimeout, srv.tlsConfig, srv.mode
 	srv.mu.Unlock()
+	var conn net.Conn = bc
 	if timed && timeout >= 0 {
-		bc.setHandshakeDeadline(time.Now().Add(timeout))
+		// Qt's timer closes the socket: no response, no signal. A read
+		// deadline would not do: net/http answers a request line cut short
+		// by it with "400 Bad Request".
+		conn = &handshakeConn{batchConn: bc, timer: time.AfterFunc(timeout, func() { _ = c.Close() })}
 	}
 	if mode == SecureMode {
-		return tls.Server(bc, srv.serverTLS(conf))
+		return tls.Server(conn, srv.serverTLS(conf))
 	}
-	return bc
+	return conn
+}
+
+// A handshakeConn is an accepted connection whose handshake timer runs
+// until the upgrade stops it (stopHandshakeTimer).
+type handshakeConn struct {
+	*batchConn
+	timer *time.Timer
+}
+
+// Close stops the timer, which would otherwise hold the connection until
+// it fires.
+func (c *handshakeConn) Close() error {
+	c.timer.Stop()
+	return c.batchConn.Close()
 }
 
 type connKey struct{}
 
-// connContext stores the batchConn under a connection in its requests'
-// context, so the handshake can lift the deadline and batch writes.
+// connInfo is what the handshake needs of its connection.
+type connInfo struct {
+	bc    *batchConn
+	timer *time.Timer // nil: no handshake timer
+}
+
+// connContext stores the connection's batchConn and handshake timer in its
+// requests' context, so the handshake can stop the timer and batch writes.
 func connContext(ctx context.Context, c net.Conn) context.Context {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
-	if bc, ok := c.(*batchConn); ok {
-		return context.WithValue(ctx, connKey{}, bc)
+	switch c := c.(type) {
+	case *handshakeConn:
+		return context.WithValue(ctx, connKey{}, connInfo{bc: c.batchConn, timer: c.timer})
+	case *batchConn:
+		return context.WithValue(ctx, connKey{}, connInfo{bc: c})
 	}
 	return ctx
 }
 
 func batchConnOf(ctx context.Context) *batchConn {
-	bc, _ := ctx.Value(connKey{}).(*batchConn)
-	return bc
+	ci, _ := ctx.Value(connKey{}).(connInfo)
+	return ci.bc
+}
+
+// stopHandshakeTimer stops the handshake timer of the connection under ctx
+// and reports false if it has fired already (the connection is closed).
+func stopHandshakeTimer(ctx context.Context) bool {
+	ci, _ := ctx.Value(connKey{}).(connInfo)
+	return ci.timer == nil || ci.timer.Stop()
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/qtgo/qtgo/signals"
 )
 
@@ -78,7 +80,8 @@ type WebSocketServer struct {
 	errCode          CloseCode
 	errString        string
 	pending          []*WebSocket
-	reserved         int // handshakes past the pending-limit check, not yet queued
+	reserved         int                          // handshakes past the pending-limit check, not yet queued
+	upgrading        map[*websocket.Conn]struct{} // upgraded, queueing posted to the loop
 	address          HostAddress
 	ln               *listener
 	handoff          *listener
@@ -105,6 +108,7 @@ func NewWebSocketServer(serverName string, mode SslMode, parent signals.AnyObjec
 		handshakeTimeout: defaultHandshakeTimeout,
 		errCode:          CloseCodeNormal,
 		closing:          make(chan struct{}),
+		upgrading:        map[*websocket.Conn]struct{}{},
 	}
 	srv.SetServerName(serverName)
 	signals.Init(srv, parent)
@@ -157,7 +161,10 @@ func listenErrorString(err error) string {
 
 // serve starts serving inner.
 func (srv *WebSocketServer) serve(inner net.Listener, address HostAddress) {
-	ln := newListener(inner, srv)
+	srv.serveListener(newListener(inner, srv), address)
+}
+
+func (srv *WebSocketServer) serveListener(ln *listener, address HostAddress) {
 	srv.mu.Lock()
 	srv.ln, srv.address = ln, address
 	if srv.paused {
@@ -204,15 +211,22 @@ func (srv *WebSocketServer) stopListening() {
 	}
 }
 
-// closePending closes and deletes the queued sockets; loop only.
+// closePending closes and deletes the queued sockets; loop only. Each is
+// deleted once its closing handshake is over, so that its close frame
+// reaches the peer (Qt's deleteLater leaves the TCP socket, a child of the
+// QTcpServer, to flush it).
 func (srv *WebSocketServer) closePending() {
 	srv.mu.Lock()
 	pending := srv.pending
 	srv.pending = nil
 	srv.mu.Unlock()
 	for _, ws := range pending {
+		if ws.State() == UnconnectedState {
+			ws.DeleteLater()
+			continue
+		}
+		ws.Disconnected.Connect(ws, ws.DeleteLater)
 		ws.close(CloseCodeGoingAway, "Server closed.")
-		ws.DeleteLater()
 	}
 }
 
@@ -228,7 +242,12 @@ func (srv *WebSocketServer) Destruct() {
 		close(srv.closing)
 	}
 	h, handoff := srv.httpSrv, srv.handoff
+	upgrading := srv.upgrading
+	srv.upgrading = map[*websocket.Conn]struct{}{}
 	srv.mu.Unlock()
+	for c := range upgrading { // upgraded, not queued yet: nobody will take them
+		_ = c.CloseNow()
+	}
 	if handoff != nil {
 		_ = handoff.Close()
 	}
@@ -253,8 +272,8 @@ func (srv *WebSocketServer) ServerAddress() HostAddress {
 	if srv.ln == nil {
 		return Null
 	}
-	if srv.address.Equal(Any) || srv.address.IsNull() {
-		return srv.address
+	if srv.address.Equal(Any) {
+		return Any
 	}
 	if a, ok := srv.ln.Addr().(*net.TCPAddr); ok {
 		return hostAddressFrom(a.AddrPort().Addr())
@@ -295,7 +314,11 @@ func (srv *WebSocketServer) SecureMode() SslMode { return srv.mode }
 
 // SetSocketDescriptor makes the server listen on fd, a socket already
 // bound and listening, and reports whether it could. As in Qt, a failure
-// sets no error.
+// sets no error, and on success the server owns fd: SocketDescriptor
+// returns it and Close closes it, so nothing else may close it (not even
+// the *os.File it came from: keep that File reachable, or pass a
+// descriptor of its own, e.g. from syscall.Dup). A descriptor that is
+// refused is closed.
 func (srv *WebSocketServer) SetSocketDescriptor(fd int) bool {
 	if fd < 0 || srv.IsListening() {
 		return false
@@ -304,12 +327,14 @@ func (srv *WebSocketServer) SetSocketDescriptor(fd int) bool {
 	if f == nil {
 		return false
 	}
-	inner, err := net.FileListener(f)
-	_ = f.Close() // FileListener holds its own copy
+	inner, err := net.FileListener(f) // listens on a duplicate of fd
 	if err != nil {
+		_ = f.Close()
 		return false
 	}
-	srv.serve(inner, Null)
+	ln := newListener(inner, srv)
+	ln.file, ln.fd = f, fd
+	srv.serveListener(ln, Null)
 	return true
 }
 
@@ -320,6 +345,9 @@ func (srv *WebSocketServer) SocketDescriptor() int {
 	srv.mu.Unlock()
 	if ln == nil {
 		return -1
+	}
+	if ln.file != nil {
+		return ln.fd
 	}
 	sc, ok := ln.inner.(syscall.Conn)
 	if !ok {

@@ -28,7 +28,9 @@ type session struct {
 	client bool
 
 	done    chan struct{} // closed when the session ends
-	cancel  func()        // stops a client's dial; may be nil
+	stop    chan struct{} // closed when reading must stop (the socket was deleted)
+	stopped sync.Once
+	cancel  func() // stops a client's dial; may be nil
 	endOnce sync.Once
 	credits chan struct{} // read-ahead tokens: a send takes one, delivery returns it
 	reading atomic.Bool
@@ -67,10 +69,22 @@ type outItem struct {
 const frameOverhead = 14
 
 func newSession(ws *WebSocket, c *websocket.Conn, bc *batchConn, client bool) *session {
-	s := &session{ws: ws, c: c, bc: bc, client: client,
-		done: make(chan struct{}), credits: make(chan struct{}, readAhead)}
+	s := newSessionFor(ws, client)
+	s.c, s.bc = c, bc
 	s.applyReadLimit()
 	return s
+}
+
+// newSessionFor returns a session without a connection yet.
+func newSessionFor(ws *WebSocket, client bool) *session {
+	return &session{ws: ws, client: client, done: make(chan struct{}), stop: make(chan struct{}),
+		credits: make(chan struct{}, readAhead)}
+}
+
+// stopReading makes the reader goroutine return instead of waiting for the
+// loop to take what it has read (nobody will once the socket is deleted).
+func (s *session) stopReading() {
+	s.stopped.Do(func() { close(s.stop) })
 }
 
 func (s *session) addrs() (local, peer netip.AddrPort) {
@@ -107,6 +121,8 @@ func (s *session) readLoop() {
 		select {
 		case s.credits <- struct{}{}:
 		case <-s.done:
+			return
+		case <-s.stop:
 			return
 		}
 		typ, data, err := s.c.Read(context.Background())
@@ -226,7 +242,9 @@ func (s *session) writeLoop() {
 		}
 		clear(batch)
 		s.wmu.Lock()
-		s.queued -= size
+		if !s.ended { // end has zeroed the count already
+			s.queued -= size
+		}
 		if s.spare == nil {
 			s.spare = batch[:0]
 		}
@@ -324,15 +342,43 @@ func (s *session) end() {
 	})
 }
 
-// abort drops the connection without a close frame.
+// abort drops the connection without a close frame. It does not block:
+// coder/websocket's CloseNow waits for a closing handshake under way (up to
+// 5 s), so the TCP connection is closed here and CloseNow runs on a
+// goroutine.
 func (s *session) abort() {
 	if s == nil {
 		return
 	}
 	s.end()
-	if s.c != nil {
-		_ = s.c.CloseNow()
+	s.drop()
+}
+
+// drop closes the TCP connection of a connected session at once and
+// releases the coder/websocket Conn on a goroutine.
+func (s *session) drop() {
+	if s.c == nil {
+		return
 	}
+	if s.bc != nil {
+		_ = s.bc.Conn.Close()
+	}
+	c := s.c
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = c.CloseNow()
+	}()
+}
+
+// closeTCP closes the TCP connection under a connected session, which
+// ends whatever its goroutines wait for.
+func (s *session) closeTCP() {
+	if s.bc != nil {
+		_ = s.bc.Conn.Close()
+		return
+	}
+	_ = s.c.CloseNow()
 }
 
 // isRemoteClose reports whether err means the peer dropped the TCP

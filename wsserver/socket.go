@@ -359,7 +359,9 @@ func (ws *WebSocket) OutgoingFrameSize() uint64 {
 
 // SetOutgoingFrameSize sets the frame size for sending. Values above
 // MaxOutgoingFrameSize are ignored, as in Qt, and so is 0 (which crashes
-// Qt).
+// Qt). A longer message goes out in frames of this size followed by an
+// empty final (FIN) frame: coder/websocket's Writer cannot mark the last
+// data frame FIN as Qt does.
 func (ws *WebSocket) SetOutgoingFrameSize(n uint64) {
 	if n == 0 || n > maxQtSize {
 		return
@@ -395,11 +397,15 @@ func (ws *WebSocket) BytesToWrite() int64 {
 }
 
 // Flush starts writing queued messages now instead of at the end of the
-// loop iteration. It reports whether anything was queued.
+// loop iteration. It reports whether anything was queued, or true if the
+// socket was never opened (as Qt's flush() without a TCP socket).
 func (ws *WebSocket) Flush() bool {
 	ws.mu.Lock()
 	s := ws.sess
 	ws.mu.Unlock()
+	if s == nil {
+		return true
+	}
 	return s.flushNow()
 }
 

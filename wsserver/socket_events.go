@@ -2,8 +2,10 @@ package wsserver
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -163,8 +165,10 @@ func (ws *WebSocket) current(s *session) bool {
 }
 
 // deliver emits a received message: its frame signal, then the message.
+// Nothing is delivered once this side has closed: Qt's close() closes the
+// TCP socket, so what the peer sent afterwards is never processed.
 func (ws *WebSocket) deliver(s *session, typ websocket.MessageType, data []byte) {
-	if !ws.current(s) {
+	if !ws.current(s) || s.closing {
 		return
 	}
 	if typ == websocket.MessageText {
@@ -189,9 +193,13 @@ func (ws *WebSocket) readFailed(s *session, err error) {
 		if !s.closing {
 			// The peer closed: adopt its code and reason (Qt's
 			// closeReceived); coder/websocket has echoed the close frame.
-			code, reason := CloseCode(ce.Code), ce.Reason
-			if ce.Code == websocket.StatusNoStatusRcvd {
-				code, reason = CloseCodeNormal, ""
+			code, reason := CloseCodeNormal, ""
+			if ce.Code != websocket.StatusNoStatusRcvd {
+				// Qt's rules for the payload, stricter than
+				// coder/websocket's: a refused one is reported with
+				// Qt's code and reason (the echo has gone out already).
+				p := binary.BigEndian.AppendUint16(nil, uint16(ce.Code))
+				code, reason, _ = parseClosePayload(append(p, ce.Reason...))
 			}
 			s.closing = true
 			ws.mu.Lock()
@@ -210,8 +218,33 @@ func (ws *WebSocket) readFailed(s *session, err error) {
 		ws.finish(s, true)
 	default:
 		// coder/websocket has sent a close frame with a protocol error.
-		ws.protocolError(s, CloseCodeProtocolError, err.Error())
+		ws.protocolError(s, CloseCodeProtocolError, qtFrameErrorReason(err))
 	}
+}
+
+// frameErrorReasons maps coder/websocket's frame errors to the reasons
+// Qt's frame parser gives for the same faults.
+var frameErrorReasons = []struct{ coder, qt string }{
+	{"unexpected rsv bits", "Rsv field is non-zero"},
+	{"unknown opcode", "Used reserved opcode"},
+	{"control frame payload with invalid length", "Control frame is larger than 125 bytes"},
+	{"fragmented control frame", "Control frames cannot be fragmented"},
+	{"continuation frame without text or binary frame", "Received Continuation frame, while there is nothing to continue."},
+	{"new data message without finishing the previous message", "All data frames after the initial data frame must have opcode 0 (continuation)."},
+	{"too small, cannot even contain", reasonCloseTooSmall},
+	{"invalid close payload: invalid status code", "Invalid close code 1002 detected."},
+}
+
+// qtFrameErrorReason returns Qt's close reason for a frame error, or the
+// error's text when Qt has no such error.
+func qtFrameErrorReason(err error) string {
+	msg := err.Error()
+	for _, r := range frameErrorReasons {
+		if strings.Contains(msg, r.coder) {
+			return r.qt
+		}
+	}
+	return msg
 }
 
 // protocolError closes the socket as Qt does on a bad frame: the code and
