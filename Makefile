@@ -11,20 +11,23 @@ all: fmt lint test
 run:
 	$(GO) run ./cmd/chatserver -a localhost
 
-## test: vet, then every test with the race detector
+## test: vet, every test with the race detector, then the browser test (its own module)
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	cd test/browser && $(GO) vet ./... && $(GO) test -count=1 -timeout 2m ./...
 
 ## lint: go vet and staticcheck (pinned)
 lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	cd test/browser && $(GO) run $(STATICCHECK) ./...
 
 ## fmt: gofmt -s and go mod tidy
 fmt:
 	gofmt -s -w .
 	$(GO) mod tidy
+	cd test/browser && $(GO) mod tidy
 
 ## bench: the Go micro-benchmarks, -count=$(BENCHCOUNT) for benchstat
 bench:

@@ -21,10 +21,17 @@ import (
 	"github.com/qtgo/qtgo/wsserver"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, nil)) }
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, nil, nil)) }
 
-// run is main; ready, if not nil, receives the server once it listens.
-func run(args []string, stdout, stderr io.Writer, ready chan<- *ChatServer) int {
+// options are the command line's values.
+type options struct {
+	address wsserver.HostAddress
+	port    uint16
+}
+
+// parseArgs parses the command line; when it returns ok == false the
+// program exits with code (0 for -h).
+func parseArgs(args []string, stderr io.Writer) (opts options, code int, ok bool) {
 	fs := flag.NewFlagSet("chatserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var port uint
@@ -35,28 +42,45 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- *ChatServer) int 
 	fs.StringVar(&address, "address", "any", "Address to listen on")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			return 0
+			return opts, 0, false
 		}
-		return 1
+		return opts, 1, false
 	}
-	addr := wsserver.Any
+	opts.address = wsserver.Any
 	switch address {
 	case "any":
 	case "localhost":
-		addr = wsserver.LocalHost
+		opts.address = wsserver.LocalHost
 	default:
-		if addr = wsserver.NewHostAddress(address); addr.IsNull() {
+		if opts.address = wsserver.NewHostAddress(address); opts.address.IsNull() {
 			fmt.Fprintf(stderr, "Invalid address %q\n", address)
-			return 1
+			return opts, 1, false
 		}
 	}
 	if port > 65535 {
 		fmt.Fprintln(stderr, "Port invalid, must be a number between 0 and 65535")
-		return 1
+		return opts, 1, false
+	}
+	opts.port = uint16(port)
+	return opts, 0, true
+}
+
+// run is main; ready, if not nil, receives the server once it listens;
+// closing quit does what SIGINT does (tests).
+func run(args []string, stdout, stderr io.Writer, ready chan<- *ChatServer, quit <-chan struct{}) int {
+	opts, code, ok := parseArgs(args, stderr)
+	if !ok {
+		return code
 	}
 
+	// Catch Ctrl-C before listening, so that it is never the default
+	// (killing) action once the listening line is out.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	a := signals.NewCoreApplication(os.Args)
-	server := NewChatServer(addr, uint16(port), stdout, nil)
+	server := NewChatServer(opts.address, opts.port, stdout, nil)
 	if !server.Server().IsListening() {
 		fmt.Fprintln(stderr, "Chat Server cannot listen:", server.Server().ErrorString())
 		return 1
@@ -69,17 +93,16 @@ func run(args []string, stdout, stderr io.Writer, ready chan<- *ChatServer) int 
 		ready <- server
 	}
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
 		select {
 		case <-sigs:
-			signals.InvokeMethod(server, func() { shutdown(a, server) }, signals.QueuedConnection)
+		case <-quit:
 		case <-stop:
+			return
 		}
+		signals.InvokeMethod(server, func() { shutdown(a, server) }, signals.QueuedConnection)
 	}()
 	return a.Exec()
 }

@@ -73,7 +73,11 @@ func (e *EchoServer) processBinaryMessage(message []byte) {
 func (e *EchoServer) socketDisconnected() {
 	pClient, _ := e.Sender().(*wsserver.WebSocket)
 	if e.debug {
-		fmt.Fprintln(e.log, "socketDisconnected:", pClient.ID())
+		var id any // Qt prints the pointer, 0x0 for none
+		if pClient != nil {
+			id = pClient.ID()
+		}
+		fmt.Fprintln(e.log, "socketDisconnected:", id)
 	}
 	if pClient != nil {
 		for i, c := range e.clients {
