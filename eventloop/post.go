@@ -52,10 +52,23 @@ func (q *queue) removeAt(i int) event {
 	return ev
 }
 
+// compact moves the live events to the front of a full backing array
+// whose front half is consumed, so a queue that a busy producer keeps
+// non-empty reuses its memory instead of growing for ever.
+func (q *queue) compact() {
+	if q.head == 0 || len(q.items) < cap(q.items) || q.head < len(q.items)/2 {
+		return
+	}
+	n := copy(q.items, q.items[q.head:])
+	clear(q.items[n:])
+	q.items, q.head = q.items[:n], 0
+}
+
 // insert adds ev after every event of equal or higher priority, but never
 // before the first skip events (those belong to a pass already under way, as
 // Qt never inserts ahead of its insertion offset).
 func (q *queue) insert(ev event, skip int) {
+	q.compact()
 	n := len(q.items)
 	if n == q.head || q.items[n-1].prio >= ev.prio {
 		q.items = append(q.items, ev)
