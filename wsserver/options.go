@@ -61,16 +61,16 @@ const (
 // NetworkProxy is the part of QNetworkProxy a WebSocket uses: its type.
 // Only DefaultProxy and NoProxy are supported; see SetProxy.
 type NetworkProxy struct {
-	Type ProxyType
+	Type ProxyType // QNetworkProxy::type(); the zero value is DefaultProxy
 }
 
 // SslPreSharedKeyAuthenticator stands for QSslPreSharedKeyAuthenticator in
 // the PreSharedKeyAuthenticationRequired signals, which crypto/tls never
 // triggers (it has no TLS-PSK).
 type SslPreSharedKeyAuthenticator struct {
-	IdentityHint []byte
-	Identity     []byte
-	PreSharedKey []byte
+	IdentityHint []byte // the server's identity hint
+	Identity     []byte // the client's identity
+	PreSharedKey []byte // the key
 }
 
 // SslAlertLevel is QSsl::AlertLevel, for the never-emitted alert signals.
