@@ -562,18 +562,7 @@ func (srv *WebSocketServer) acceptFailed(e SocketError) {
 }
 
 // onLoop runs fn on the server's loop, now if the caller is on it.
-func (srv *WebSocketServer) onLoop(fn func()) {
-	if srv.Loop().IsCurrent() {
-		fn()
-		return
-	}
-	o := srv.AsObject()
-	srv.Loop().PostSocketEvent(o, func() {
-		if !o.IsDeleted() {
-			fn()
-		}
-	})
-}
+func (srv *WebSocketServer) onLoop(fn func()) { runOnLoop(srv.AsObject(), fn) }
 
 // warn reports a misuse through the handler of signals.InstallMessageHandler,
 // as Qt prints a qWarning.

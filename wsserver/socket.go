@@ -492,19 +492,24 @@ func (ws *WebSocket) ContinueInterruptedHandshake() {}
 
 // onLoop runs fn on the socket's loop: now if the caller is on it, else as
 // a queued socket event (dropped if the socket is deleted first).
-func (ws *WebSocket) onLoop(fn func()) {
-	l := ws.Loop()
-	if l.IsCurrent() {
+func (ws *WebSocket) onLoop(fn func()) { runOnLoop(ws.AsObject(), fn) }
+
+// post queues fn to the socket's loop as a socket event.
+func (ws *WebSocket) post(fn func()) { postSocketEvent(ws.AsObject(), fn) }
+
+// runOnLoop runs fn on o's loop: now if the caller is on it, else queued.
+func runOnLoop(o *signals.Object, fn func()) {
+	if o.Loop().IsCurrent() {
 		fn()
 		return
 	}
-	ws.post(fn)
+	postSocketEvent(o, fn)
 }
 
-// post queues fn to the socket's loop as a socket event.
-func (ws *WebSocket) post(fn func()) {
-	o := ws.AsObject()
-	ws.Loop().PostSocketEvent(o, func() {
+// postSocketEvent queues fn to o's loop as a socket event, dropped if o is
+// deleted before it runs.
+func postSocketEvent(o *signals.Object, fn func()) {
+	o.Loop().PostSocketEvent(o, func() {
 		if !o.IsDeleted() {
 			fn()
 		}
