@@ -249,7 +249,7 @@ func (s *session) writeLoop() {
 			s.spare = batch[:0]
 		}
 		s.wmu.Unlock()
-		if written > 0 {
+		if written > 0 && ws.BytesWritten.IsConnected() { // a post wakes the loop: only when heard
 			ws.post(func() { ws.bytesWritten(s, written) })
 		}
 		if err != nil {
