@@ -3,7 +3,9 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHCOUNT  ?= 6
 
-.PHONY: all run test lint fmt bench
+FUZZTIME    ?= 30s
+
+.PHONY: all run test lint fmt bench fuzz
 
 all: fmt lint test
 
@@ -32,3 +34,9 @@ fmt:
 ## bench: the Go micro-benchmarks, -count=$(BENCHCOUNT) for benchstat
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./...
+
+## fuzz: every fuzz target for $(FUZZTIME) each (CI runs a few seconds)
+fuzz:
+	for t in $$($(GO) test -list '^Fuzz' ./wsserver | grep '^Fuzz'); do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./wsserver || exit 1; \
+	done
