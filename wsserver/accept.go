@@ -31,26 +31,18 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// 1. The pending limit, before anything else (Qt: no answer at all).
+	// Like Qt, it counts the sockets queued and not yet taken; handshakes
+	// still under way on other goroutines do not count (in Qt, single-
+	// threaded, a finished handshake is queued and taken before the next
+	// one is checked), so the queue may briefly exceed the limit by as many.
 	srv.mu.Lock()
-	full := len(srv.pending)+srv.reserved >= srv.maxPending
-	if !full {
-		srv.reserved++
-	}
+	full := len(srv.pending) >= srv.maxPending
 	srv.mu.Unlock()
 	if full {
 		srv.setError(CloseCodeAbnormalDisconnection, "Too many pending connections.")
 		dropConnection(w)
 		return
 	}
-	queued := false
-	defer func() {
-		if !queued {
-			srv.mu.Lock()
-			srv.reserved--
-			srv.mu.Unlock()
-		}
-	}()
-
 	// 2. Qt's validation; Qt closes silently, we answer 400 (docs/porting.md)
 	// and close as Qt does.
 	req, err := parseHandshake(r, srv.mode == SecureMode)
@@ -139,7 +131,6 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	queued = true
 	srv.upgrading[c] = struct{}{}
 	srv.mu.Unlock()
 	peer, _ := netip.ParseAddrPort(r.RemoteAddr)
@@ -156,11 +147,8 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.mu.Lock()
 		_, live := srv.upgrading[c]
 		delete(srv.upgrading, c)
-		if !live { // Delete has closed the connection
-			srv.reserved--
-		}
 		srv.mu.Unlock()
-		if !live {
+		if !live { // Delete has closed the connection
 			return
 		}
 		ws := newWebSocket(nil)
@@ -177,7 +165,6 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ws.mu.Unlock()
 		sess.Store(s)
 		srv.mu.Lock()
-		srv.reserved-- // with the append, so that the pending limit holds
 		srv.pending = append(srv.pending, ws)
 		srv.mu.Unlock()
 		srv.NewConnection.Emit()

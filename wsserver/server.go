@@ -80,7 +80,6 @@ type WebSocketServer struct {
 	errCode          CloseCode
 	errString        string
 	pending          []*WebSocket
-	reserved         int                          // handshakes past the pending-limit check, not yet queued
 	upgrading        map[*websocket.Conn]struct{} // upgraded, queueing posted to the loop
 	address          HostAddress
 	ln               *listener
