@@ -117,7 +117,7 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 			s.bc = newBatchConn(c)
 			return s.bc, nil
 		},
-		TLSClientConfig: clientTLS(tlsConf, ignore, &verifyErrs),
+		TLSClientConfig: clientTLS(tlsConf, u.Hostname(), ignore, &verifyErrs),
 	}
 	if proxy.Type == DefaultProxy {
 		tr.Proxy = http.ProxyFromEnvironment
@@ -149,31 +149,36 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 	}()
 }
 
-// clientTLS returns the TLS configuration of a dial. Verification errors
-// are collected for SslErrors; with ignore they do not fail the handshake.
-func clientTLS(base *tls.Config, ignore bool, errs *[]error) *tls.Config {
+// clientTLS returns the TLS configuration of a dial to host. Verification
+// errors are collected for SslErrors; with ignore they do not fail the
+// handshake. The certificate must name ServerName if set, else host (a DNS
+// name or an IP address: Go sends no server name for IP hosts, so the host
+// must be passed in).
+func clientTLS(base *tls.Config, host string, ignore bool, errs *[]error) *tls.Config {
 	var conf *tls.Config
 	if base != nil {
 		conf = base.Clone()
+		if conf.MinVersion == 0 {
+			conf.MinVersion = tls.VersionTLS12
+		}
 	} else {
 		conf = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	if conf.InsecureSkipVerify {
 		return conf
 	}
-	roots, serverName := conf.RootCAs, conf.ServerName
+	roots, name := conf.RootCAs, conf.ServerName
+	if name == "" {
+		name = host
+	}
 	conf.InsecureSkipVerify = true
 	conf.VerifyConnection = func(cs tls.ConnectionState) error {
-		name := serverName
-		if name == "" {
-			name = cs.ServerName
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("no peer certificate")
 		}
 		opts := x509.VerifyOptions{Roots: roots, DNSName: name, Intermediates: x509.NewCertPool()}
 		for _, c := range cs.PeerCertificates[1:] {
 			opts.Intermediates.AddCert(c)
-		}
-		if len(cs.PeerCertificates) == 0 {
-			return errors.New("no peer certificate")
 		}
 		if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
 			*errs = append(*errs, err)
