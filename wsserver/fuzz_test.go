@@ -67,6 +67,11 @@ func checkHandshake(t *testing.T, r *http.Request, hr handshakeRequest) {
 	if r.URL.Scheme == "" && hr.url.Scheme != "ws" && hr.url.Scheme != "wss" {
 		t.Fatalf("origin-form target got scheme %q", hr.url.Scheme)
 	}
+	// Qt accepts IPvFuture hosts ("[v7.1234]"), which net/url cannot parse
+	// back; every other rebuilt URL must round-trip.
+	if strings.HasPrefix(hr.url.Host, "[v") || strings.HasPrefix(hr.url.Host, "[V") {
+		return
+	}
 	if _, err := url.Parse(hr.url.String()); err != nil {
 		t.Fatalf("rebuilt URL %q does not parse: %v", hr.url, err)
 	}
