@@ -31,9 +31,11 @@ fmt:
 	$(GO) mod tidy
 	cd test/browser && $(GO) mod tidy
 
-## bench: the Go micro-benchmarks, -count=$(BENCHCOUNT) for benchstat
+## bench: the Go micro-benchmarks (-count=$(BENCHCOUNT), for benchstat), then
+## cmd/wsbench against cmd/echoserver in the anchors' four settings
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./...
+	COUNT=$(BENCHCOUNT) ./scripts/bench-echo.sh
 
 ## fuzz: every fuzz target for $(FUZZTIME) each (CI runs a few seconds)
 fuzz:
