@@ -21,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/qtgo/qtgo/internal/cmdtest"
 	"github.com/qtgo/qtgo/signals"
 	"github.com/qtgo/qtgo/signals/signaltest"
 	"github.com/qtgo/qtgo/wsserver"
@@ -38,41 +39,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// syncBuffer is QTextStream(stdout), written on the server's loop and read
-// by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor waits up to 5 s until the output contains want.
-func (s *syncBuffer) waitFor(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output has no %q; got:\n%s", want, s.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // instance is one run of the program on its own goroutine.
 type instance struct {
 	server    *ChatServer
-	out, errs *syncBuffer
+	out, errs *cmdtest.Buffer
 	quit      chan struct{}
 	done      chan int
 	port      int
@@ -81,7 +51,7 @@ type instance struct {
 // start runs the program with args on a new goroutine, as main would.
 func start(t *testing.T, args ...string) *instance {
 	t.Helper()
-	in := &instance{out: &syncBuffer{}, errs: &syncBuffer{}, quit: make(chan struct{}), done: make(chan int, 1)}
+	in := &instance{out: &cmdtest.Buffer{}, errs: &cmdtest.Buffer{}, quit: make(chan struct{}), done: make(chan int, 1)}
 	ready := make(chan *ChatServer, 1)
 	go func() { in.done <- run(args, in.out, in.errs, ready, in.quit) }()
 	select {
@@ -257,7 +227,7 @@ func TestCannotListen(t *testing.T) {
 	}
 	defer l.Close()
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	var out, errs syncBuffer
+	var out, errs cmdtest.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run([]string{"-a", "127.0.0.1", "-p", port}, &out, &errs, nil, nil) }()
 	select {
@@ -281,7 +251,7 @@ func TestRelay(t *testing.T) {
 	var a, b, c *client
 	for _, x := range []**client{&a, &b, &c} {
 		*x = dial(t, in.url())
-		in.out.waitFor(t, "\n"+(*x).id()+" connected!\n")
+		in.out.WaitFor(t, "\n"+(*x).id()+" connected!\n")
 	}
 	if !signaltest.WaitFor(func() bool { return clientCount(in.server) == 3 }, 5*time.Second) {
 		t.Fatalf("clients = %d; want 3", clientCount(in.server))
@@ -317,7 +287,7 @@ func TestRelay(t *testing.T) {
 
 	// b leaves: the server prints it, forgets it, and relays to a and c only.
 	_ = b.Close(websocket.StatusNormalClosure, "")
-	in.out.waitFor(t, "\n"+b.id()+" disconnected!\n")
+	in.out.WaitFor(t, "\n"+b.id()+" disconnected!\n")
 	if !signaltest.WaitFor(func() bool { return clientCount(in.server) == 2 }, 5*time.Second) {
 		t.Fatalf("clients = %d after a disconnect; want 2", clientCount(in.server))
 	}
@@ -419,8 +389,8 @@ func TestServesChatPage(t *testing.T) {
 func TestQuitClosesClients(t *testing.T) {
 	in := start(t, "-a", "127.0.0.1", "-p", "0")
 	a, b := dial(t, in.url()), dial(t, in.url())
-	in.out.waitFor(t, a.id()+" connected!\n") // in any order: see TestRelay
-	in.out.waitFor(t, b.id()+" connected!\n")
+	in.out.WaitFor(t, a.id()+" connected!\n") // in any order: see TestRelay
+	in.out.WaitFor(t, b.id()+" connected!\n")
 	reads := make(chan error, 2)
 	for _, x := range []*client{a, b} {
 		go func() {
@@ -459,7 +429,7 @@ func TestQuitClosesClients(t *testing.T) {
 func TestQuitWithSilentClient(t *testing.T) {
 	in := start(t, "-a", "127.0.0.1", "-p", "0")
 	a := dial(t, in.url()) // never reads, so never answers the close
-	in.out.waitFor(t, a.id()+" connected!\n")
+	in.out.WaitFor(t, a.id()+" connected!\n")
 	start := time.Now()
 	in.stop(t)
 	if d := time.Since(start); d > 4*time.Second {
@@ -480,7 +450,7 @@ func TestSIGINTExitsZero(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &cmdtest.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		_, _ = io.Copy(out, stdout)
@@ -506,7 +476,7 @@ func TestSIGINTExitsZero(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	c := dial(t, "ws://127.0.0.1:"+strconv.Itoa(port))
-	out.waitFor(t, c.id()+" connected!\n") // the server knows the client
+	out.WaitFor(t, c.id()+" connected!\n") // the server knows the client
 	closed := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/qtgo/qtgo/internal/cmdtest"
 	"github.com/qtgo/qtgo/signals"
 	"github.com/qtgo/qtgo/signals/signaltest"
 	"github.com/qtgo/qtgo/wsserver"
@@ -39,41 +39,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// syncBuffer is qDebug's stream, written on the server's loop and read by
-// the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor waits up to 5 s until the output contains want.
-func (s *syncBuffer) waitFor(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output has no %q; got:\n%s", want, s.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // instance is one run of the program on its own goroutine.
 type instance struct {
 	server *EchoServer
-	out    *syncBuffer
+	out    *cmdtest.Buffer
 	quit   chan struct{}
 	done   chan int
 	port   int
@@ -82,7 +51,7 @@ type instance struct {
 // start runs the program with args on a new goroutine, as main would.
 func start(t *testing.T, args ...string) *instance {
 	t.Helper()
-	in := &instance{out: &syncBuffer{}, quit: make(chan struct{}), done: make(chan int, 1)}
+	in := &instance{out: &cmdtest.Buffer{}, quit: make(chan struct{}), done: make(chan int, 1)}
 	ready := make(chan *EchoServer, 1)
 	go func() { in.done <- run(args, in.out, ready, in.quit) }()
 	select {
@@ -259,7 +228,7 @@ func TestEchoText(t *testing.T) {
 		if typ != websocket.MessageText || string(got) != msg {
 			t.Errorf("echo of %q = %v %q; want text", msg, typ, got)
 		}
-		in.out.waitFor(t, "Message received: "+strconv.Quote(msg)+"\n")
+		in.out.WaitFor(t, "Message received: "+strconv.Quote(msg)+"\n")
 	}
 }
 
@@ -275,7 +244,7 @@ func TestEchoBinary(t *testing.T) {
 		if typ != websocket.MessageBinary || !bytes.Equal(got, msg) {
 			t.Errorf("echo of %d bytes = %v, %d bytes, equal %v; want the same binary", len(msg), typ, len(got), bytes.Equal(got, msg))
 		}
-		in.out.waitFor(t, fmt.Sprintf("Binary Message received: %d bytes\n", len(msg)))
+		in.out.WaitFor(t, fmt.Sprintf("Binary Message received: %d bytes\n", len(msg)))
 	}
 	// Text after binary keeps its type.
 	if typ, got := roundTrip(t, c, websocket.MessageText, []byte("after")); typ != websocket.MessageText || string(got) != "after" {
@@ -326,7 +295,7 @@ func TestEchoQtClient(t *testing.T) {
 	if !disconnected.Wait(5 * time.Second) {
 		t.Fatal("no Disconnected")
 	}
-	in.out.waitFor(t, "socketDisconnected:")
+	in.out.WaitFor(t, "socketDisconnected:")
 }
 
 // TestDisconnectRemovesClient: socketDisconnected removes the socket from the
@@ -342,7 +311,7 @@ func TestDisconnectRemovesClient(t *testing.T) {
 		t.Fatalf("clients = %d; want 1", n)
 	}
 	_ = c.Close(websocket.StatusNormalClosure, "bye")
-	in.out.waitFor(t, "socketDisconnected: "+sock.ID().String()+"\n")
+	in.out.WaitFor(t, "socketDisconnected: "+sock.ID().String()+"\n")
 	if !signaltest.WaitFor(func() bool { return clientCount(in.server) == 0 }, 5*time.Second) {
 		t.Fatalf("clients = %d after disconnect; want 0", clientCount(in.server))
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/qtgo/qtgo/internal/cmdtest"
 	"github.com/qtgo/qtgo/internal/testcert"
 )
 
@@ -43,30 +44,11 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// syncBuffer is qDebug's stream, written on the client's loop and read by
-// the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runClient runs the program with args and returns its exit code and
 // output; it fails the test if run does not return within 10 s.
 func runClient(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &cmdtest.Buffer{}
 	quit := make(chan struct{})
 	done := make(chan int, 1)
 	go func() { done <- run(args, out, quit) }()
@@ -314,7 +296,7 @@ func TestTrustedGoServer(t *testing.T) {
 // is stopped (here by the test; in a shell by Ctrl-C).
 func TestNoEchoRunsOn(t *testing.T) {
 	s := startTLSServer(t, testcert.Certificate(), false)
-	out := &syncBuffer{}
+	out := &cmdtest.Buffer{}
 	quit := make(chan struct{})
 	done := make(chan int, 1)
 	go func() { done <- run([]string{"-n", "127.0.0.1", "-p", s.port}, out, quit) }()

@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/qtgo/qtgo/internal/cmdtest"
 	"github.com/qtgo/qtgo/internal/testcert"
 	"github.com/qtgo/qtgo/signals"
 	"github.com/qtgo/qtgo/signals/signaltest"
@@ -42,41 +42,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// syncBuffer is qDebug's stream, written on the server's loop and read by
-// the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor waits up to 5 s until the output contains want.
-func (s *syncBuffer) waitFor(t *testing.T, want string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output has no %q; got:\n%s", want, s.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // instance is one run of the program on its own goroutine.
 type instance struct {
 	server *SslEchoServer
-	out    *syncBuffer
+	out    *cmdtest.Buffer
 	quit   chan struct{}
 	done   chan int
 	port   int
@@ -85,7 +54,7 @@ type instance struct {
 // start runs the program with args on a new goroutine, as main would.
 func start(t *testing.T, args ...string) *instance {
 	t.Helper()
-	in := &instance{out: &syncBuffer{}, quit: make(chan struct{}), done: make(chan int, 1)}
+	in := &instance{out: &cmdtest.Buffer{}, quit: make(chan struct{}), done: make(chan int, 1)}
 	ready := make(chan *SslEchoServer, 1)
 	go func() { in.done <- run(args, in.out, ready, in.quit) }()
 	select {
@@ -293,7 +262,7 @@ func TestCannotListen(t *testing.T) {
 	}
 	defer l.Close()
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	var out syncBuffer
+	var out cmdtest.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run([]string{"-p", port}, &out, nil, nil) }()
 	select {
@@ -327,7 +296,7 @@ func TestEchoQtClient(t *testing.T) {
 	if u := client.RequestUrl(); u.Scheme != "wss" {
 		t.Errorf("RequestUrl() = %v", u)
 	}
-	in.out.waitFor(t, "Client connected: \"127.0.0.1\" \"\"\n")
+	in.out.WaitFor(t, "Client connected: \"127.0.0.1\" \"\"\n")
 
 	for i, msg := range []string{"Hello, world!", "", "héllo \"quoted\" ✓"} {
 		client.SendTextMessage(msg)
@@ -359,7 +328,7 @@ func TestEchoQtClient(t *testing.T) {
 	if !disconnected.Wait(5 * time.Second) {
 		t.Fatal("no Disconnected")
 	}
-	in.out.waitFor(t, "Client disconnected\n")
+	in.out.WaitFor(t, "Client disconnected\n")
 	// Qt's server prints nothing per message.
 	want := fmt.Sprintf("SSL Echo Server listening on port %d\nClient connected: \"127.0.0.1\" \"\"\nClient disconnected\n", in.port)
 	if got := in.out.String(); got != want {
@@ -386,7 +355,7 @@ func TestEchoCoderClient(t *testing.T) {
 		t.Errorf("clients = %d; want 1", n)
 	}
 	_ = c.Close(websocket.StatusNormalClosure, "")
-	in.out.waitFor(t, "Client disconnected\n")
+	in.out.WaitFor(t, "Client disconnected\n")
 }
 
 // TestClientConnectedLine prints the peer name and the origin, quoted as
@@ -397,7 +366,7 @@ func TestClientConnectedLine(t *testing.T) {
 	if !openWait(t, client, in.url()) {
 		t.Fatalf("not connected: %s", client.ErrorString())
 	}
-	in.out.waitFor(t, "Client connected: \"127.0.0.1\" \"https://example.test\"\n")
+	in.out.WaitFor(t, "Client connected: \"127.0.0.1\" \"https://example.test\"\n")
 }
 
 // TestDisconnectRemovesClient: socketDisconnected prints Qt's line,
@@ -423,7 +392,7 @@ func TestDisconnectRemovesClient(t *testing.T) {
 	onLoop(in.server, func() { sock = in.server.clients[0] })
 	destroyed := signaltest.NewSpy(&sock.Destroyed)
 	_ = a.Close(websocket.StatusNormalClosure, "bye")
-	in.out.waitFor(t, "Client disconnected\n")
+	in.out.WaitFor(t, "Client disconnected\n")
 	if !signaltest.WaitFor(func() bool { return clientCount(in.server) == 1 }, 5*time.Second) {
 		t.Fatalf("clients = %d after a disconnection; want 1", clientCount(in.server))
 	}
@@ -516,7 +485,7 @@ func TestSslErrorsSlot(t *testing.T) {
 	onLoop(in.server, func() {
 		in.server.Server().SslErrors.Emit([]error{errors.New("The peer did not present any certificate")})
 	})
-	in.out.waitFor(t, "Ssl errors occurred\n")
+	in.out.WaitFor(t, "Ssl errors occurred\n")
 }
 
 // TestServesEchoPage: the echo page over https on the same port.

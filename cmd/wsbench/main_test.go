@@ -24,35 +24,18 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/qtgo/qtgo/internal/cmdtest"
 	"github.com/qtgo/qtgo/signals"
 	"github.com/qtgo/qtgo/wsserver"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// syncBuffer is stderr, written by several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runBench runs the program with args and returns its exit code, stdout
 // and stderr. It fails the test if run does not return within 30 s.
 func runBench(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut cmdtest.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run(args, &out, &errOut) }()
 	select {
@@ -675,7 +658,7 @@ func TestPayload(t *testing.T) {
 // On a terminal the progress line is redrawn in place and wiped at the end,
 // and problems are printed on a line of their own.
 func TestProgressLine(t *testing.T) {
-	var buf syncBuffer
+	var buf cmdtest.Buffer
 	l := &logger{w: &buf, tty: true}
 	var n atomic.Int64
 	stop := l.progress(func() string { return "status " + strconv.FormatInt(n.Add(1), 10) })
@@ -694,7 +677,7 @@ func TestProgressLine(t *testing.T) {
 	}
 
 	// Not a terminal: nothing.
-	buf = syncBuffer{}
+	buf = cmdtest.Buffer{}
 	l = &logger{w: &buf}
 	l.progress(func() string { return "status" })()
 	if buf.String() != "" {
