@@ -1,87 +1,233 @@
 package wsserver
 
 import (
+	"errors"
 	"net"
 	"sync"
+	"syscall"
 )
 
 // batchConn wraps the TCP connection under a coder/websocket Conn. It does
-// two jobs the library has no hook for:
+// three jobs the library has no hook for:
 //
-//   - batching: while corked, writes are gathered in memory and go out in
-//     one write when uncorked, so the messages a socket's writer drains in one
-//     go leave in one TCP segment train instead of one syscall each, as Qt's
-//     buffered QTcpSocket does;
+//   - batching: while corked, writes are gathered in memory and go out
+//     together, so the messages a socket sends in one loop iteration leave in
+//     one write instead of one syscall each, as Qt's buffered QTcpSocket does;
+//   - writing on the loop: tryFlush hands the gathered bytes to the kernel
+//     without blocking (one write system call through syscall.RawConn), so a
+//     socket whose peer keeps up needs no writer goroutine; what the kernel
+//     does not take stays corked for the writer goroutine's flush;
 //   - raw frames: a ping with a chosen payload is written between two
 //     messages (the library can only send its own ping payloads).
+//
+// Writes the socket's owner (its loop, or its writer goroutine) did not
+// start, such as the pongs and close echoes coder/websocket writes from the
+// reading goroutine, join the gathered bytes while corked; while the owner
+// is flushing and heldLimit bytes wait, they block, so that a peer which
+// sends pings and never reads is throttled rather than buffered without end.
 type batchConn struct {
 	net.Conn
+	raw syscall.RawConn // nil if the connection has no descriptor
 
-	mu      sync.Mutex
-	corked  bool
-	buf     []byte
-	written int64 // bytes handed to the kernel, for BytesWritten
+	mu        sync.Mutex
+	drained   sync.Cond // buf shrank, gathering began, or the conn closed
+	corked    bool      // writes are gathered in buf
+	gathering bool      // the owner is adding a batch: never block a write
+	direct    int       // writes under way straight to Conn
+	closed    bool
+	buf       []byte  // gathered bytes
+	box       *[]byte // buf's box from bufPool; nil when buf is
+	written   int64  // bytes handed to the kernel, for BytesWritten
 }
 
-func newBatchConn(c net.Conn) *batchConn { return &batchConn{Conn: c} }
+// bufPool holds the buffers batches are gathered in (boxed, so that the
+// pool does not allocate). They go back to the pool once written, so that
+// an idle socket holds none and a busy one does not grow a fresh buffer for
+// every batch.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBuf is the largest gathering buffer kept for reuse.
+const maxPooledBuf = 4 << 20
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(bp *[]byte) {
+	if bp == nil || cap(*bp) > maxPooledBuf {
+		return
+	}
+	*bp = (*bp)[:0]
+	bufPool.Put(bp)
+}
+
+// heldLimit is how many gathered bytes make a write the owner did not start
+// wait for the flush.
+const heldLimit = 64 << 10
+
+// errConnClosed is what a write waiting on a closed batchConn returns.
+var errConnClosed = net.ErrClosed
+
+func newBatchConn(c net.Conn) *batchConn {
+	bc := &batchConn{Conn: c}
+	bc.drained.L = &bc.mu
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			bc.raw = raw
+		}
+	}
+	return bc
+}
 
 // Write gathers p while corked, else writes it through.
 func (c *batchConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
+	for c.corked && !c.gathering && !c.closed && len(c.buf) >= heldLimit {
+		c.drained.Wait()
+	}
+	if c.closed {
+		c.mu.Unlock()
+		return 0, errConnClosed
+	}
 	if c.corked {
+		if c.box == nil {
+			c.box = getBuf()
+			c.buf = *c.box
+		}
 		c.buf = append(c.buf, p...)
 		c.mu.Unlock()
 		return len(p), nil
 	}
+	c.direct++
 	c.mu.Unlock()
 	n, err := c.Conn.Write(p)
 	c.mu.Lock()
 	c.written += int64(n)
+	c.direct--
 	c.mu.Unlock()
 	return n, err
 }
 
-func (c *batchConn) cork() {
-	if c == nil {
-		return
-	}
+// Close closes the connection and releases the writes waiting for a flush.
+func (c *batchConn) Close() error {
 	c.mu.Lock()
-	c.corked = true
+	c.closed = true
+	c.drained.Broadcast()
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// cork starts gathering the owner's batch.
+func (c *batchConn) cork() {
+	c.mu.Lock()
+	c.corked, c.gathering = true, true
+	c.drained.Broadcast()
 	c.mu.Unlock()
 }
 
-// uncork writes what was gathered and returns the total bytes written to
-// the kernel since the last call.
-func (c *batchConn) uncork() (int64, error) {
+// tryCork corks for a batch the loop will write with tryFlush. It reports
+// false, corking nothing, when that could block: the connection has no
+// descriptor to write without blocking, or a write is under way (it may
+// hold coder/websocket's frame lock while the kernel's buffer is full).
+func (c *batchConn) tryCork() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.raw == nil || c.direct > 0 || c.corked || c.closed {
+		return false
+	}
+	c.corked, c.gathering = true, true
+	c.drained.Broadcast()
+	return true
+}
+
+// tryFlush writes what was gathered with one non-blocking write. What the
+// kernel did not take (left bytes) stays corked, in order, for flush. It
+// returns the bytes written since the last count.
+func (c *batchConn) tryFlush() (left int, written int64, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gathering = false
+	if len(c.buf) > 0 && !c.closed {
+		var n int
+		n, err = c.writeNonBlocking(c.buf)
+		c.written += int64(n)
+		rest := copy(c.buf, c.buf[n:])
+		c.buf = c.buf[:rest]
+	}
+	if len(c.buf) == 0 || err != nil {
+		c.buf = c.buf[:0] // on an error, what is left will never go
+		c.uncorkLocked()
+	}
+	written, c.written = c.written, 0
+	return len(c.buf), written, err
+}
+
+// writeNonBlocking makes one write system call; the kernel takes what fits.
+func (c *batchConn) writeNonBlocking(p []byte) (int, error) {
+	var n int
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for {
+			n, werr = syscall.Write(int(fd), p)
+			if werr != syscall.EINTR {
+				return true
+			}
+		}
+	})
+	if n < 0 {
+		n = 0
+	}
+	if errors.Is(werr, syscall.EAGAIN) {
+		werr = nil
+	}
+	if err == nil {
+		err = werr
+	}
+	return n, err
+}
+
+// flush writes what was gathered, blocking until the kernel has taken it
+// all, and uncorks. Writes that arrive meanwhile join the next round. It
+// returns the bytes written since the last count.
+func (c *batchConn) flush() (int64, error) {
 	if c == nil {
 		return 0, nil
 	}
 	c.mu.Lock()
-	buf := c.buf
-	c.buf, c.corked = c.buf[:0], false
-	c.mu.Unlock()
+	c.gathering = false
 	var err error
-	if len(buf) > 0 {
+	for len(c.buf) > 0 && err == nil {
+		out, box := c.buf, c.box
+		c.buf, c.box = nil, nil
+		c.mu.Unlock()
 		var n int
-		n, err = c.Conn.Write(buf)
+		n, err = c.Conn.Write(out)
+		*box = out
+		putBuf(box)
 		c.mu.Lock()
 		c.written += int64(n)
-		c.mu.Unlock()
+		c.drained.Broadcast()
 	}
-	if cap(buf) > 64<<10 {
-		c.mu.Lock()
-		c.buf = nil // do not keep a large buffer on an idle socket
-		c.mu.Unlock()
+	if err != nil {
+		c.buf = c.buf[:0]
 	}
-	c.mu.Lock()
-	n := c.written
+	c.uncorkLocked()
+	written := c.written
 	c.written = 0
 	c.mu.Unlock()
-	return n, err
+	return written, err
 }
 
-// writeRaw queues a ready-made frame in the batch (the writer goroutine
-// calls it between two messages, so it never splits a frame).
+func (c *batchConn) uncorkLocked() {
+	c.corked, c.gathering = false, false
+	if c.box != nil {
+		*c.box = c.buf
+		putBuf(c.box)
+	}
+	c.buf, c.box = nil, nil
+	c.drained.Broadcast()
+}
+
+// writeRaw adds a ready-made frame to the batch (the owner calls it between
+// two messages, so it never splits a frame).
 func (c *batchConn) writeRaw(frame []byte) error {
 	_, err := c.Write(frame)
 	return err

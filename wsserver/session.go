@@ -44,6 +44,7 @@ type session struct {
 	queue       []outItem
 	spare       []outItem
 	queued      int64 // bytes queued and not yet written
+	left        int64 // bytes of queued the loop left corked for the writer
 	writing     bool  // the writer goroutine runs
 	flushPosted bool
 	ended       bool
@@ -125,12 +126,16 @@ func (s *session) readLoop() {
 		case <-s.stop:
 			return
 		}
-		typ, data, err := s.c.Read(context.Background())
+		typ, r, err := s.c.Reader(context.Background())
+		var m message
+		if err == nil {
+			m, err = readMessage(typ, r)
+		}
 		if err != nil {
 			ws.post(func() { ws.readFailed(s, err) })
 			return
 		}
-		if typ == websocket.MessageText && !utf8.Valid(data) {
+		if m.invalidText {
 			ws.post(func() {
 				ws.protocolError(s, CloseCodeWrongDatatype, "Invalid UTF-8 code encountered.")
 			})
@@ -138,9 +143,66 @@ func (s *session) readLoop() {
 		}
 		ws.post(func() {
 			<-s.credits
-			ws.deliver(s, typ, data)
+			ws.deliver(s, m)
 		})
 	}
+}
+
+// A message is one message read: text or binary, in the form the signals
+// hand out.
+type message struct {
+	text        string
+	data        []byte
+	binary      bool
+	invalidText bool
+}
+
+// scratchPool holds the buffers messages are read into before their one
+// copy into the string or slice handed to the slots: reading grows the
+// buffer (the frame header's length is not exposed), and copying the
+// result once costs less than io.ReadAll's growing.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledScratch is the largest read buffer kept for reuse.
+const maxPooledScratch = 1 << 20
+
+func readMessage(typ websocket.MessageType, r io.Reader) (message, error) {
+	bp := scratchPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, 4<<10)
+	}
+	var err error
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+		var n int
+		n, err = r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			break
+		}
+	}
+	var m message
+	if err == io.EOF {
+		err = nil
+		if typ == websocket.MessageText {
+			if utf8.Valid(buf) {
+				m.text = string(buf)
+			} else {
+				m.invalidText = true
+			}
+		} else {
+			m.binary = true
+			m.data = append(make([]byte, 0, len(buf)), buf...)
+		}
+	}
+	if cap(buf) <= maxPooledScratch {
+		*bp = buf[:0]
+		scratchPool.Put(bp)
+	}
+	return m, err
 }
 
 // enqueue adds an item to the outgoing queue and makes sure a writer will
@@ -176,18 +238,75 @@ func (s *session) enqueue(it outItem, limit int64) bool {
 	return !over
 }
 
-// flushEvent starts the writer at the end of a loop iteration.
+// flushEvent writes the queue at the end of a loop iteration. When the
+// kernel takes it all at once (a peer that keeps up), it is written right
+// here on the loop, as Qt writes from its thread, and BytesWritten is
+// emitted; otherwise a writer goroutine takes over what is left.
 func (s *session) flushEvent() {
 	s.wmu.Lock()
 	s.flushPosted = false
-	start := !s.writing && !s.ended && len(s.queue) > 0
-	if start {
-		s.writing = true
+	if s.writing || s.ended || len(s.queue) == 0 {
+		s.wmu.Unlock()
+		return
+	}
+	s.writing = true
+	batch := s.queue
+	if !inlineWritable(batch) || s.bc == nil || !s.bc.tryCork() {
 		s.wg.Add(1)
+		s.wmu.Unlock()
+		go s.writeLoop()
+		return
+	}
+	s.queue, s.spare = s.spare[:0], nil
+	s.wmu.Unlock()
+
+	var size int64
+	err := s.writeBatch(batch, &size)
+	left, written, ferr := s.bc.tryFlush()
+	if err == nil {
+		err = ferr
+	}
+	clear(batch)
+	s.wmu.Lock()
+	s.doneBatch(batch, size-int64(left))
+	s.left = int64(left) // still counted in queued until the writer flushes it
+	more := err == nil && !s.ended && (left > 0 || len(s.queue) > 0)
+	if more {
+		s.wg.Add(1)
+	} else {
+		s.writing = false
 	}
 	s.wmu.Unlock()
-	if start {
+	if more {
 		go s.writeLoop()
+	}
+	if written > 0 {
+		s.ws.bytesWritten(s, written)
+	}
+	if err != nil {
+		s.ws.writeFailed(s, err)
+	}
+}
+
+// inlineWritable reports whether the loop may write batch itself: a close
+// waits for the peer's answer, so it is left to the writer goroutine.
+func inlineWritable(batch []outItem) bool {
+	for _, it := range batch {
+		if it.kind == outClose {
+			return false
+		}
+	}
+	return true
+}
+
+// doneBatch releases a written batch's count and keeps its slice; s.wmu
+// is held.
+func (s *session) doneBatch(batch []outItem, size int64) {
+	if !s.ended { // end has zeroed the count already
+		s.queued -= size
+	}
+	if s.spare == nil {
+		s.spare = batch[:0]
 	}
 }
 
@@ -218,12 +337,30 @@ func (s *session) pending() int64 {
 	return s.queued
 }
 
-// writeLoop drains the queue, one corked batch at a time, and exits when
-// it is empty.
+// writeLoop flushes what the loop left unwritten, then drains the queue,
+// one corked batch at a time, and exits when it is empty.
 func (s *session) writeLoop() {
 	defer s.wg.Done()
 	ws := s.ws
+	written, err := s.bc.flush()
+	s.wmu.Lock()
+	if !s.ended {
+		s.queued -= s.left
+	}
+	s.left = 0
+	s.wmu.Unlock()
 	for {
+		if written > 0 && ws.BytesWritten.IsConnected() { // a post wakes the loop: only when heard
+			n := written
+			ws.post(func() { ws.bytesWritten(s, n) })
+		}
+		if err != nil {
+			ws.post(func() { ws.writeFailed(s, err) })
+			s.wmu.Lock()
+			s.writing = false
+			s.wmu.Unlock()
+			return
+		}
 		s.wmu.Lock()
 		batch := s.queue
 		s.queue, s.spare = s.spare[:0], nil
@@ -235,38 +372,27 @@ func (s *session) writeLoop() {
 		s.wmu.Unlock()
 
 		var size int64
-		err := s.writeBatch(batch, &size)
-		written, ferr := s.bc.uncork()
+		if s.bc != nil {
+			s.bc.cork()
+		}
+		err = s.writeBatch(batch, &size)
+		var ferr error
+		written, ferr = s.bc.flush()
 		if err == nil {
 			err = ferr
 		}
 		clear(batch)
 		s.wmu.Lock()
-		if !s.ended { // end has zeroed the count already
-			s.queued -= size
-		}
-		if s.spare == nil {
-			s.spare = batch[:0]
-		}
+		s.doneBatch(batch, size)
 		s.wmu.Unlock()
-		if written > 0 && ws.BytesWritten.IsConnected() { // a post wakes the loop: only when heard
-			ws.post(func() { ws.bytesWritten(s, written) })
-		}
-		if err != nil {
-			ws.post(func() { ws.writeFailed(s, err) })
-			s.wmu.Lock()
-			s.writing = false
-			s.wmu.Unlock()
-			return
-		}
 	}
 }
 
-// writeBatch writes the items, corked so they leave together. A close item
-// ends the batch: it runs the closing handshake, which waits for the peer.
+// writeBatch writes the items into the corked connection, so they leave
+// together. A close item ends the batch: it runs the closing handshake,
+// which waits for the peer.
 func (s *session) writeBatch(batch []outItem, size *int64) error {
 	ctx := context.Background()
-	s.bc.cork()
 	for _, it := range batch {
 		*size += int64(len(it.data)) + frameOverhead
 		var err error
@@ -285,7 +411,7 @@ func (s *session) writeBatch(batch []outItem, size *int64) error {
 			}
 			err = s.bc.writeRaw(pingFrame(it.data, s.client))
 		case outClose:
-			if _, err := s.bc.uncork(); err != nil {
+			if _, err := s.bc.flush(); err != nil {
 				return err
 			}
 			if err := s.c.Close(websocket.StatusCode(it.code), it.reason); err != nil {
@@ -361,7 +487,7 @@ func (s *session) drop() {
 		return
 	}
 	if s.bc != nil {
-		_ = s.bc.Conn.Close()
+		_ = s.bc.Close()
 	}
 	c := s.c
 	s.wg.Add(1)
@@ -375,7 +501,7 @@ func (s *session) drop() {
 // ends whatever its goroutines wait for.
 func (s *session) closeTCP() {
 	if s.bc != nil {
-		_ = s.bc.Conn.Close()
+		_ = s.bc.Close()
 		return
 	}
 	_ = s.c.CloseNow()

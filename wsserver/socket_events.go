@@ -167,18 +167,17 @@ func (ws *WebSocket) current(s *session) bool {
 // deliver emits a received message: its frame signal, then the message.
 // Nothing is delivered once this side has closed: Qt's close() closes the
 // TCP socket, so what the peer sent afterwards is never processed.
-func (ws *WebSocket) deliver(s *session, typ websocket.MessageType, data []byte) {
+func (ws *WebSocket) deliver(s *session, m message) {
 	if !ws.current(s) || s.closing {
 		return
 	}
-	if typ == websocket.MessageText {
-		text := string(data)
-		ws.TextFrameReceived.Emit(text, true)
-		ws.TextMessageReceived.Emit(text)
+	if !m.binary {
+		ws.TextFrameReceived.Emit(m.text, true)
+		ws.TextMessageReceived.Emit(m.text)
 		return
 	}
-	ws.BinaryFrameReceived.Emit(data, true)
-	ws.BinaryMessageReceived.Emit(data)
+	ws.BinaryFrameReceived.Emit(m.data, true)
+	ws.BinaryMessageReceived.Emit(m.data)
 }
 
 // readFailed handles the end of reading: the peer's close frame, the
