@@ -37,7 +37,7 @@ type batchConn struct {
 	closed    bool
 	buf       []byte  // gathered bytes
 	box       *[]byte // buf's box from bufPool; nil when buf is
-	written   int64  // bytes handed to the kernel, for BytesWritten
+	written   int64   // bytes handed to the kernel, for BytesWritten
 }
 
 // bufPool holds the buffers batches are gathered in (boxed, so that the
