@@ -119,7 +119,8 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = c.CloseNow() // the timer won the race and closed the connection
 		return
 	}
-	bc := batchConnOf(r.Context())
+	bc, fw := batchConnOf(r.Context())
+	compressed := deflateNegotiated(w.Header())
 
 	// 5. The socket, made on the server's loop, queued, announced. Until it
 	// is queued, Delete closes the connection (Qt's destructor aborts it).
@@ -153,7 +154,7 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ws := newWebSocket(nil)
 		ws.server, ws.origin, ws.version = true, req.origin, Version13
-		s := newSession(ws, c, bc, false)
+		s := newSession(ws, c, bc, fw, compressed, false)
 		ws.mu.Lock()
 		ws.state = ConnectedState
 		ws.sess = s
@@ -356,4 +357,16 @@ func (srv *WebSocketServer) SetHTTPHandler(h http.Handler) {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	srv.pages = h
+}
+
+// deflateNegotiated reports whether a 101's headers accept
+// permessage-deflate (acceptWriter has respelt the header's name).
+func deflateNegotiated(h http.Header) bool {
+	for name, v := range h {
+		if strings.EqualFold(name, "Sec-WebSocket-Extensions") &&
+			strings.Contains(strings.Join(v, ","), "permessage-deflate") {
+			return true
+		}
+	}
+	return false
 }

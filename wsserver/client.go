@@ -106,18 +106,41 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel // ending the session (Abort, Delete, reopen) stops the dial
 	var verifyErrs []error
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		s.bc = newBatchConn(c)
+		s.fw = s.bc
+		return s.bc, nil
+	}
+	clientConf := clientTLS(tlsConf, u.Hostname(), ignore, &verifyErrs)
 	tr := &http.Transport{
 		DisableKeepAlives: true,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			var d net.Dialer
-			c, err := d.DialContext(ctx, network, addr)
+		DialContext:       dial,
+		// TLS here rather than in the transport, so that the session
+		// knows the connection to write its frames to.
+		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dial(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
-			s.bc = newBatchConn(c)
-			return s.bc, nil
+			conf := clientConf
+			if conf.ServerName == "" {
+				conf = conf.Clone()
+				conf.ServerName = u.Hostname() // Go sends no SNI for an IP address
+			}
+			tc := tls.Client(c, conf)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				_ = c.Close()
+				return nil, err
+			}
+			s.fw = tc
+			return tc, nil
 		},
-		TLSClientConfig: clientTLS(tlsConf, u.Hostname(), ignore, &verifyErrs),
+		TLSClientConfig: clientConf,
 	}
 	if proxy.Type == DefaultProxy {
 		tr.Proxy = http.ProxyFromEnvironment
@@ -213,6 +236,7 @@ func (ws *WebSocket) dialed(s *session, c *websocket.Conn, resp *http.Response, 
 		return
 	}
 	s.c = c
+	s.setFrameWriter(s.fw, false) // the client asks for no compression
 	s.applyReadLimit()
 	local, peer := s.addrs()
 	ws.mu.Lock()

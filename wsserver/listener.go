@@ -182,27 +182,31 @@ type connKey struct{}
 // connInfo is what the handshake needs of its connection.
 type connInfo struct {
 	bc    *batchConn
+	fw    net.Conn    // the connection net/http hands over: frames go there
 	timer *time.Timer // nil: no handshake timer
 }
 
 // connContext stores the connection's batchConn and handshake timer in its
 // requests' context, so the handshake can stop the timer and batch writes.
 func connContext(ctx context.Context, c net.Conn) context.Context {
+	fw := c
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
 	switch c := c.(type) {
 	case *handshakeConn:
-		return context.WithValue(ctx, connKey{}, connInfo{bc: c.batchConn, timer: c.timer})
+		return context.WithValue(ctx, connKey{}, connInfo{bc: c.batchConn, fw: fw, timer: c.timer})
 	case *batchConn:
-		return context.WithValue(ctx, connKey{}, connInfo{bc: c})
+		return context.WithValue(ctx, connKey{}, connInfo{bc: c, fw: fw})
 	}
 	return ctx
 }
 
-func batchConnOf(ctx context.Context) *batchConn {
+// batchConnOf returns the batchConn of the connection under ctx and the
+// connection frames are written to (itself, or the TLS connection on it).
+func batchConnOf(ctx context.Context) (*batchConn, net.Conn) {
 	ci, _ := ctx.Value(connKey{}).(connInfo)
-	return ci.bc
+	return ci.bc, ci.fw
 }
 
 // stopHandshakeTimer stops the handshake timer of the connection under ctx

@@ -25,6 +25,8 @@ type session struct {
 	ws     *WebSocket
 	c      *websocket.Conn
 	bc     *batchConn
+	fw     net.Conn // where coder/websocket writes frames (TLS or bc); nil: use coder's API
+	raw    bool     // data messages are framed here (fw set, no compression)
 	client bool
 
 	done    chan struct{} // closed when the session ends
@@ -57,23 +59,45 @@ const (
 	outBinary
 	outPing
 	outClose
+	outRaw // ready-made frames (data, pings), in a pooled buffer
 )
 
 type outItem struct {
 	kind   outKind
 	data   []byte
+	box    *[]byte // outRaw: data's box from bufPool
 	code   CloseCode
 	reason string
+}
+
+// size is what the item counts in BytesToWrite: its bytes on the wire, or
+// for a message coder/websocket frames, the payload and a header's bound.
+func (it *outItem) size() int64 {
+	if it.kind == outRaw {
+		return int64(len(it.data))
+	}
+	return int64(len(it.data)) + frameOverhead
 }
 
 // frameOverhead is an upper bound of a frame header's size.
 const frameOverhead = 14
 
-func newSession(ws *WebSocket, c *websocket.Conn, bc *batchConn, client bool) *session {
+func newSession(ws *WebSocket, c *websocket.Conn, bc *batchConn, fw net.Conn, compressed, client bool) *session {
 	s := newSessionFor(ws, client)
 	s.c, s.bc = c, bc
+	s.setFrameWriter(fw, compressed)
 	s.applyReadLimit()
 	return s
+}
+
+// setFrameWriter sets the connection frames are written to: the one under
+// coder/websocket's writer (a TLS connection in secure mode). Without
+// compression the session frames data messages itself.
+func (s *session) setFrameWriter(fw net.Conn, compressed bool) {
+	if s.bc == nil {
+		fw = nil // mounted on a program's mux: the connection is net/http's
+	}
+	s.fw, s.raw = fw, fw != nil && !compressed
 }
 
 // newSessionFor returns a session without a connection yet.
@@ -211,13 +235,38 @@ func readMessage(typ websocket.MessageType, r io.Reader) (message, error) {
 // together), at once otherwise. It reports false if the queue limit was
 // exceeded.
 func (s *session) enqueue(it outItem, limit int64) bool {
+	return s.push(limit, func() int64 {
+		s.queue = append(s.queue, it)
+		return it.size()
+	})
+}
+
+// enqueueRaw appends the frames build appends to the queue's last item
+// when it holds frames already, else to a new one.
+func (s *session) enqueueRaw(limit int64, build func([]byte) []byte) bool {
+	return s.push(limit, func() int64 {
+		n := len(s.queue)
+		if n == 0 || s.queue[n-1].kind != outRaw {
+			box := getBuf()
+			s.queue = append(s.queue, outItem{kind: outRaw, box: box, data: *box})
+			n++
+		}
+		it := &s.queue[n-1]
+		before := len(it.data)
+		it.data = build(it.data)
+		return int64(len(it.data) - before)
+	})
+}
+
+// push runs add, which queues something and returns its size, under the
+// queue's lock, and schedules the writing.
+func (s *session) push(limit int64, add func() int64) bool {
 	s.wmu.Lock()
 	if s.ended {
 		s.wmu.Unlock()
 		return true
 	}
-	s.queue = append(s.queue, it)
-	s.queued += int64(len(it.data)) + frameOverhead
+	s.queued += add()
 	over := limit > 0 && s.queued > limit
 	start := false
 	if !s.writing {
@@ -393,14 +442,19 @@ func (s *session) writeLoop() {
 // which waits for the peer.
 func (s *session) writeBatch(batch []outItem, size *int64) error {
 	ctx := context.Background()
-	for _, it := range batch {
-		*size += int64(len(it.data)) + frameOverhead
+	for i := range batch {
+		it := &batch[i]
+		*size += it.size()
 		var err error
 		switch it.kind {
+		case outRaw:
+			_, err = s.fw.Write(it.data)
+			*it.box = it.data
+			putBuf(it.box)
 		case outText, outBinary:
-			err = s.writeMessage(ctx, it)
+			err = s.writeMessage(ctx, *it)
 		case outPing:
-			if s.bc == nil { // mounted on a program's mux: coder's own ping
+			if s.fw == nil { // no frame writer (mounted on a program's mux): coder's own ping
 				c := s.c
 				s.wg.Go(func() {
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -409,7 +463,7 @@ func (s *session) writeBatch(batch []outItem, size *int64) error {
 				})
 				continue
 			}
-			err = s.bc.writeRaw(pingFrame(it.data, s.client))
+			_, err = s.fw.Write(pingFrame(it.data, s.client))
 		case outClose:
 			if _, err := s.bc.flush(); err != nil {
 				return err

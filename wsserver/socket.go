@@ -359,9 +359,10 @@ func (ws *WebSocket) OutgoingFrameSize() uint64 {
 
 // SetOutgoingFrameSize sets the frame size for sending. Values above
 // MaxOutgoingFrameSize are ignored, as in Qt, and so is 0 (which crashes
-// Qt). A longer message goes out in frames of this size followed by an
-// empty final (FIN) frame: coder/websocket's Writer cannot mark the last
-// data frame FIN as Qt does.
+// Qt). A longer message goes out in frames of this size, the last one
+// marked final (FIN), as in Qt. With permessage-deflate (see
+// WebSocketServer.SetPerMessageDeflate) coder/websocket frames the message
+// and ends it with an extra empty FIN frame.
 func (ws *WebSocket) SetOutgoingFrameSize(n uint64) {
 	if n == 0 || n > maxQtSize {
 		return

@@ -1,7 +1,6 @@
 package wsserver
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -18,28 +17,42 @@ import (
 // SendTextMessage queues message for sending and returns its size in bytes
 // (UTF-8), or 0 if the socket is not connected (QWebSocket::sendTextMessage).
 func (ws *WebSocket) SendTextMessage(message string) int64 {
-	return ws.send(outItem{kind: outText, data: []byte(message)})
+	return send(ws, opText, message)
 }
 
 // SendBinaryMessage queues data for sending and returns its size, or 0 if
 // the socket is not connected. The socket keeps its own copy.
 func (ws *WebSocket) SendBinaryMessage(data []byte) int64 {
-	return ws.send(outItem{kind: outBinary, data: append([]byte(nil), data...)})
+	return send(ws, opBinary, data)
 }
 
-func (ws *WebSocket) send(it outItem) int64 {
+// send queues a message: framed into the queue at once (the one copy of
+// payload), or, when coder/websocket frames it, as a copy.
+func send[T string | []byte](ws *WebSocket, op byte, payload T) int64 {
 	ws.mu.Lock()
-	s, limit := ws.sess, ws.maxToWrite
+	s, limit, frame := ws.sess, ws.maxToWrite, int(ws.outFrame)
 	ok := ws.state == ConnectedState && s != nil
 	ws.mu.Unlock()
 	if !ok {
 		return 0
 	}
-	if !s.enqueue(it, limit) {
+	var queued bool
+	if s.raw {
+		queued = s.enqueueRaw(limit, func(b []byte) []byte {
+			return appendFrames(b, op, payload, frame, s.client)
+		})
+	} else {
+		kind := outText
+		if op == opBinary {
+			kind = outBinary
+		}
+		queued = s.enqueue(outItem{kind: kind, data: append([]byte(nil), payload...)}, limit)
+	}
+	if !queued {
 		ws.onLoop(func() { ws.overflow(s) })
 		return 0
 	}
-	return int64(len(it.data))
+	return int64(len(payload))
 }
 
 // overflow aborts a socket whose peer does not read what it is sent.
@@ -64,7 +77,11 @@ func (ws *WebSocket) Ping(payload []byte) {
 	s := ws.sess
 	ok := ws.state == ConnectedState && s != nil
 	ws.mu.Unlock()
-	if ok {
+	switch {
+	case !ok:
+	case s.fw != nil:
+		s.enqueueRaw(0, func(b []byte) []byte { return appendFrame(b, finBit|opPing, payload, s.client) })
+	default:
 		s.enqueue(outItem{kind: outPing, data: append([]byte(nil), payload...)}, 0)
 	}
 }
@@ -293,21 +310,3 @@ func (ws *WebSocket) writeFailed(s *session, err error) {
 	ws.finish(s, true)
 }
 
-// pingFrame builds a ping frame; clients mask it with a fresh key.
-func pingFrame(payload []byte, masked bool) []byte {
-	f := make([]byte, 0, 6+len(payload))
-	f = append(f, 0x89, byte(len(payload)))
-	if !masked {
-		return append(f, payload...)
-	}
-	f[1] |= 0x80
-	var key [4]byte
-	for key == [4]byte{} {
-		_, _ = rand.Read(key[:])
-	}
-	f = append(f, key[:]...)
-	for i, b := range payload {
-		f = append(f, b^key[i%4])
-	}
-	return f
-}
