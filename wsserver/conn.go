@@ -8,7 +8,7 @@ import (
 )
 
 // batchConn wraps the TCP connection under a coder/websocket Conn. It does
-// three jobs the library has no hook for:
+// two jobs the library has no hook for:
 //
 //   - batching: while corked, writes are gathered in memory and go out
 //     together, so the messages a socket sends in one loop iteration leave in
@@ -17,8 +17,6 @@ import (
 //     without blocking (one write system call through syscall.RawConn), so a
 //     socket whose peer keeps up needs no writer goroutine; what the kernel
 //     does not take stays corked for the writer goroutine's flush;
-//   - raw frames: a ping with a chosen payload is written between two
-//     messages (the library can only send its own ping payloads).
 //
 // Writes the socket's owner (its loop, or its writer goroutine) did not
 // start, such as the pongs and close echoes coder/websocket writes from the
@@ -224,11 +222,4 @@ func (c *batchConn) uncorkLocked() {
 	}
 	c.buf, c.box = nil, nil
 	c.drained.Broadcast()
-}
-
-// writeRaw adds a ready-made frame to the batch (the owner calls it between
-// two messages, so it never splits a frame).
-func (c *batchConn) writeRaw(frame []byte) error {
-	_, err := c.Write(frame)
-	return err
 }

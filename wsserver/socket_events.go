@@ -309,4 +309,3 @@ func (ws *WebSocket) writeFailed(s *session, err error) {
 	s.abort()
 	ws.finish(s, true)
 }
-
