@@ -4,8 +4,9 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHCOUNT  ?= 6
 
 FUZZTIME    ?= 30s
+SOAKFLAGS   ?= -conns 10000 -duration 60s -server child
 
-.PHONY: all run test lint fmt bench fuzz
+.PHONY: all run test lint fmt bench fuzz soak
 
 all: fmt lint test
 
@@ -42,3 +43,8 @@ fuzz:
 	for t in $$($(GO) test -list '^Fuzz' ./wsserver | grep '^Fuzz'); do \
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./wsserver || exit 1; \
 	done
+
+## soak: cmd/wssoak, 10,000 connections with traffic for 60 s against the echo
+## server in a child process (not part of test; SOAKFLAGS changes the run)
+soak:
+	$(GO) run ./cmd/wssoak $(SOAKFLAGS)
