@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -36,6 +37,8 @@ type batchConn struct {
 	buf       []byte  // gathered bytes
 	box       *[]byte // buf's box from bufPool; nil when buf is
 	written   int64   // bytes handed to the kernel, for BytesWritten
+
+	reads atomic.Uint64 // reads that brought bytes, for the stall timer
 }
 
 // bufPool holds the buffers batches are gathered in (boxed, so that the
@@ -73,6 +76,15 @@ func newBatchConn(c net.Conn) *batchConn {
 		}
 	}
 	return bc
+}
+
+// Read reads from the connection and counts the reads that bring bytes.
+func (c *batchConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.reads.Add(1)
+	}
+	return n, err
 }
 
 // Write gathers p while corked, else writes it through.

@@ -38,6 +38,9 @@ type session struct {
 	reading atomic.Bool
 	wg      sync.WaitGroup
 
+	stall stallTimer     // Qt's idle partial-message timeout (reader goroutine)
+	pr    progressReader // reader goroutine only
+
 	// loop goroutine only
 	closing  bool // a close frame was sent or received; state Closing
 	finished bool // the final signals were emitted
@@ -153,7 +156,10 @@ func (s *session) readLoop() {
 		typ, r, err := s.c.Reader(context.Background())
 		var m message
 		if err == nil {
-			m, err = readMessage(typ, r)
+			s.stall.start(s)
+			s.pr = progressReader{r, &s.stall}
+			m, err = readMessage(typ, &s.pr)
+			s.stall.stop()
 		}
 		if err != nil {
 			ws.post(func() { ws.readFailed(s, err) })
