@@ -54,6 +54,7 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 	if resource == "" {
 		resource = "/"
 	}
+	u.RawQuery = escapeQuery(u.RawQuery) // req is Open's own copy
 	if u.RawQuery != "" {
 		resource += "?" + u.RawQuery
 	}
@@ -170,6 +171,33 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 			}
 		}
 	}()
+}
+
+// escapeQuery percent-encodes the bytes of a raw query that may not
+// appear in a request target: space, the characters QUrl's tolerant mode
+// accepts and its FullyEncoded form encodes ("<>\^`{|}), and non-ASCII.
+// net/url keeps them as they are, and net/http would send them raw: a
+// space breaks the request line. Escapes and everything else are kept.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c > ' ' && c < 0x7f && !strings.ContainsRune("\"<>\\^`{|}", rune(c)) {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(q)+8), q[:i]...)
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	if b == nil {
+		return q
+	}
+	return string(b)
 }
 
 // clientTLS returns the TLS configuration of a dial to host. Verification
@@ -302,7 +330,8 @@ func classifyDialError(resp *http.Response, err error) (SocketError, string) {
 		return HostNotFoundError, "Host not found"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ConnectionRefusedError, "Connection refused"
-	case errors.As(err, &certErr), strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"):
+	case errors.As(err, &certErr), strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"),
+		errors.Is(err, http.ErrSchemeMismatch): // a plain server answered the ClientHello (Qt: OpenSSL's "wrong version number")
 		return SslHandshakeFailedError, "The TLS/SSL connection has been closed: " + err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return SocketTimeoutError, "Connection timed out"

@@ -26,8 +26,11 @@ import (
 //     version as a float (so "HTTP/1.10" passes there as 1.1).
 //   - The target must be an absolute path or an absolute URI; Qt also takes
 //     relative references such as ".".
-//   - Header size is limited by http.Server.MaxHeaderBytes (1 MiB by
-//     default), not by Qt's 8192 bytes per line and 100 fields.
+//   - The whole header is limited by http.Server.MaxHeaderBytes (Qt's
+//     819 204 bytes on the server's own listener), which net/http answers
+//     with 431. Qt's limits on the lines (a request line or a header field
+//     over 8192 bytes, more than 100 fields) are checked here, on the
+//     request as net/http hands it over (checkHeaderLimits).
 //   - Several Host lines are refused by net/http; Qt uses the first.
 //   - Obsolete line folding is joined with one space by both.
 //
@@ -66,6 +69,9 @@ func parseHandshake(r *http.Request, secure bool) (handshakeRequest, error) {
 	if r.ProtoMajor < 1 || r.ProtoMajor == 1 && r.ProtoMinor < 1 {
 		return handshakeRequest{}, badHandshake("protocol %q is older than HTTP/1.1", r.Proto)
 	}
+	if err := checkHeaderLimits(r); err != nil {
+		return handshakeRequest{}, err
+	}
 	u, host, err := requestURL(r, secure)
 	if err != nil {
 		return handshakeRequest{}, err
@@ -94,6 +100,49 @@ func parseHandshake(r *http.Request, secure bool) (handshakeRequest, error) {
 		extensions: splitList(h.Values("Sec-WebSocket-Extensions")),
 		url:        u,
 	}, nil
+}
+
+// Qt's limits on the handshake's lines (QHttpHeaderParser, ws §1.9).
+const (
+	maxRequestLine  = 8192 // bytes of the request line, without CRLF
+	maxHeaderField  = 8192 // bytes of "Name: value"
+	maxHeaderFields = 100
+)
+
+// checkHeaderLimits refuses a request whose request line or one of whose
+// header fields is longer than 8192 bytes, or that has more than 100
+// header fields, as Qt's parser does. Without it a single handshake could
+// carry up to MaxHeaderBytes in thousands of fields. net/http has joined
+// folded lines, trimmed the values and taken Host out of r.Header (it
+// counts here as one field), so a field is measured as "Name: value".
+func checkHeaderLimits(r *http.Request) error {
+	if n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 2; r.RequestURI != "" && n > maxRequestLine {
+		return badHandshake("request line of %d bytes (Qt's limit is %d)", n, maxRequestLine)
+	}
+	fields := 0
+	field := func(name, value string) error {
+		fields++
+		if fields > maxHeaderFields {
+			return badHandshake("more than %d header fields", maxHeaderFields)
+		}
+		if n := len(name) + 2 + len(value); n > maxHeaderField {
+			return badHandshake("header field %.64q of %d bytes (Qt's limit is %d)", name, n, maxHeaderField)
+		}
+		return nil
+	}
+	if r.Host != "" {
+		if err := field("Host", r.Host); err != nil {
+			return err
+		}
+	}
+	for name, values := range r.Header {
+		for _, v := range values {
+			if err := field(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // requestURL rebuilds the request URL as Qt does: an origin-form target

@@ -108,6 +108,14 @@ func TestServerInvalidRequests(t *testing.T) {
 		{"version not a number", srvRequest("/", "Sec-WebSocket-Version: thirteen")},
 		{"user info", srvRequestLine("GET ws://user:pw@127.0.0.1/ HTTP/1.1")},
 		{"not HTTP", "HELLO\r\n\r\n"},
+		{"no Connection", srvRequest("/", "Connection:")},
+		{"no Host", srvRequest("/", "Host:")}, // net/http's 400
+		{"PUT", srvRequestLine("PUT / HTTP/1.1")},
+		{"HEAD", srvRequestLine("HEAD / HTTP/1.1")},
+		{"OPTIONS", srvRequestLine("OPTIONS / HTTP/1.1")},
+		{"CONNECT", srvRequestLine("CONNECT / HTTP/1.1")},
+		{"HTTP/0.9 request line", "GET /\r\n\r\n"},
+		{"HTTP/1.10", srvRequestLine("GET / HTTP/1.10")}, // Qt reads 1.1: a documented deviation
 	}
 	for _, c := range cases {
 		r := srvExchange(t, srv, c.request)
