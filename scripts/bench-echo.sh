@@ -18,11 +18,12 @@ settings=(
 for s in "${settings[@]}"; do
   name="${s%%|*}"; args="${s#*|}"
   for _ in $(seq "$COUNT"); do
-    "$bin/echoserver" -p 0 -d >"$bin/out" 2>&1 &
+    # Without -d: the example's debug mode logs every message.
+    scripts/quiet-echoserver.sh "$bin/echoserver" >"$bin/out" 2>&1 &
     pid=$!
     port=""
-    for _ in $(seq 100); do
-      port="$(grep -oE 'port [0-9]+' "$bin/out" | head -1 | grep -oE '[0-9]+' || true)"
+    for _ in $(seq 200); do
+      port="$(grep -oE 'port=[0-9]+' "$bin/out" | head -1 | grep -oE '[0-9]+' || true)"
       [ -n "$port" ] && break
       sleep 0.05
     done
