@@ -38,7 +38,8 @@ type batchConn struct {
 	box       *[]byte // buf's box from bufPool; nil when buf is
 	written   int64   // bytes handed to the kernel, for BytesWritten
 
-	reads atomic.Uint64 // reads that brought bytes, for the stall timer
+	reads  atomic.Uint64          // reads that brought bytes, for the stall timer
+	onRead atomic.Pointer[func()] // called before each read (session.postInbox)
 }
 
 // bufPool holds the buffers batches are gathered in (boxed, so that the
@@ -79,7 +80,13 @@ func newBatchConn(c net.Conn) *batchConn {
 }
 
 // Read reads from the connection and counts the reads that bring bytes.
+// It first calls the onRead hook: the reader has parsed everything that
+// was buffered, so the messages it gathered go to the loop before it may
+// block.
 func (c *batchConn) Read(p []byte) (int, error) {
+	if f := c.onRead.Load(); f != nil {
+		(*f)()
+	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.reads.Add(1)

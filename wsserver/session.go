@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -40,6 +39,9 @@ type session struct {
 
 	stall stallTimer     // Qt's idle partial-message timeout (reader goroutine)
 	pr    progressReader // reader goroutine only
+	inMu  sync.Mutex
+	inbox []message // read, not yet posted (see postInbox)
+	ready []message // posted, not yet delivered; loop goroutine only
 
 	// loop goroutine only
 	closing  bool // a close frame was sent or received; state Closing
@@ -136,103 +138,12 @@ func (s *session) startReading() {
 	if s.reading.Swap(true) {
 		return
 	}
+	if s.bc != nil {
+		hook := s.postInbox
+		s.bc.onRead.Store(&hook)
+	}
 	s.wg.Add(1)
 	go s.readLoop()
-}
-
-// readLoop reads messages and hands each to the loop, at most readAhead
-// ahead of delivery.
-func (s *session) readLoop() {
-	defer s.wg.Done()
-	ws := s.ws
-	for {
-		select {
-		case s.credits <- struct{}{}:
-		case <-s.done:
-			return
-		case <-s.stop:
-			return
-		}
-		typ, r, err := s.c.Reader(context.Background())
-		var m message
-		if err == nil {
-			s.stall.start(s)
-			s.pr = progressReader{r, &s.stall}
-			m, err = readMessage(typ, &s.pr)
-			s.stall.stop()
-		}
-		if err != nil {
-			ws.post(func() { ws.readFailed(s, err) })
-			return
-		}
-		if m.invalidText {
-			ws.post(func() {
-				ws.protocolError(s, CloseCodeWrongDatatype, "Invalid UTF-8 code encountered.")
-			})
-			return
-		}
-		ws.post(func() {
-			<-s.credits
-			ws.deliver(s, m)
-		})
-	}
-}
-
-// A message is one message read: text or binary, in the form the signals
-// hand out.
-type message struct {
-	text        string
-	data        []byte
-	binary      bool
-	invalidText bool
-}
-
-// scratchPool holds the buffers messages are read into before their one
-// copy into the string or slice handed to the slots: reading grows the
-// buffer (the frame header's length is not exposed), and copying the
-// result once costs less than io.ReadAll's growing.
-var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledScratch is the largest read buffer kept for reuse.
-const maxPooledScratch = 1 << 20
-
-func readMessage(typ websocket.MessageType, r io.Reader) (message, error) {
-	bp := scratchPool.Get().(*[]byte)
-	buf := (*bp)[:0]
-	if cap(buf) == 0 {
-		buf = make([]byte, 0, 4<<10)
-	}
-	var err error
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)] // grow
-		}
-		var n int
-		n, err = r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			break
-		}
-	}
-	var m message
-	if err == io.EOF {
-		err = nil
-		if typ == websocket.MessageText {
-			if utf8.Valid(buf) {
-				m.text = string(buf)
-			} else {
-				m.invalidText = true
-			}
-		} else {
-			m.binary = true
-			m.data = append(make([]byte, 0, len(buf)), buf...)
-		}
-	}
-	if cap(buf) <= maxPooledScratch {
-		*bp = buf[:0]
-		scratchPool.Put(bp)
-	}
-	return m, err
 }
 
 // enqueue adds an item to the outgoing queue and makes sure a writer will
