@@ -93,9 +93,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -104,22 +102,22 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/qtgo/qtgo/internal/loadtool"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 const (
-	seqLen      = 16      // hex digits of the sequence number at the start of a message
-	rotations   = 61      // message k uses the connection's pattern shifted by k mod rotations
-	maxSize     = 1 << 30 // largest -size
-	maxWindow   = 1 << 20 // largest -window
-	readSlack   = 4096    // read limit is -size + readSlack, so a longer echo is seen as such
-	maxReadBuf  = 32 << 10
-	maxProblems = 10 // problems printed on stderr; the rest are only counted
-	closeConc   = 256
-	progressDt  = 250 * time.Millisecond
-	alphabet    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	hexDigits   = "0123456789abcdef"
+	seqLen     = 16      // hex digits of the sequence number at the start of a message
+	rotations  = 61      // message k uses the connection's pattern shifted by k mod rotations
+	maxSize    = 1 << 30 // largest -size
+	maxWindow  = 1 << 20 // largest -window
+	readSlack  = 4096    // read limit is -size + readSlack, so a longer echo is seen as such
+	maxReadBuf = 32 << 10
+	closeConc  = 256
+	alphabet   = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	hexDigits  = "0123456789abcdef"
 )
 
 // config holds the command line's values.
@@ -257,13 +255,13 @@ func (r *result) line() string {
 type bench struct {
 	cfg   config
 	typ   websocket.MessageType
-	log   *logger
+	log   *loadtool.Logger
 	conns []*conn
 
 	origin   time.Time   // the clock's start; times are ns since then
 	stopped  atomic.Bool // -duration has passed: writers send one last message
 	timedOut atomic.Bool // -timeout has passed: every connection is being cut
-	hist     histogram
+	hist     loadtool.Histogram
 	elapsed  time.Duration
 
 	notDialed int64
@@ -271,7 +269,7 @@ type bench struct {
 }
 
 func newBench(cfg config, stderr io.Writer) *bench {
-	b := &bench{cfg: cfg, typ: websocket.MessageText, log: newLogger(stderr)}
+	b := &bench{cfg: cfg, typ: websocket.MessageText, log: loadtool.NewLogger(stderr, "wsbench: ")}
 	if cfg.binary {
 		b.typ = websocket.MessageBinary
 	}
@@ -290,17 +288,17 @@ func (b *bench) run() result {
 	// The watchdog enforces -timeout: it cuts every TCP connection, which
 	// makes every pending Dial, Read, Write and Close return. Per-message I/O
 	// then needs no context (coder/websocket costs more per call with one).
-	tr := &tracker{}
+	tr := loadtool.NewTracker(errTimedOut)
 	wdDone := make(chan struct{})
 	watchdog := time.AfterFunc(cfg.timeout, func() {
 		defer close(wdDone)
 		b.timedOut.Store(true)
 		cancel()
-		tr.closeAll()
+		tr.CloseAll()
 	})
 
 	transport := &http.Transport{
-		DialContext:         tr.dialContext,
+		DialContext:         tr.DialContext,
 		MaxIdleConnsPerHost: -1,
 	}
 	if cfg.insecure {
@@ -319,11 +317,11 @@ func (b *bench) run() result {
 	if !watchdog.Stop() {
 		<-wdDone
 	}
-	tr.closeAll()
+	tr.CloseAll()
 	transport.CloseIdleConnections()
-	b.log.clearStatus()
+	b.log.ClearStatus()
 	if b.timedOut.Load() {
-		b.log.printf("timed out after %v (-timeout)", cfg.timeout)
+		b.log.Printf("timed out after %v (-timeout)", cfg.timeout)
 	}
 	return b.result()
 }
@@ -335,7 +333,7 @@ func (b *bench) dialAll(ctx context.Context, opts *websocket.DialOptions) bool {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var next, dialed atomic.Int64
-	stopProgress := b.log.progress(func() string {
+	stopProgress := b.log.Progress(func() string {
 		return fmt.Sprintf("dialling: %d/%d connected", dialed.Load(), cfg.conns)
 	})
 	var wg sync.WaitGroup
@@ -351,7 +349,7 @@ func (b *bench) dialAll(ctx context.Context, opts *websocket.DialOptions) bool {
 				ws, _, err := websocket.Dial(ctx, cfg.url, opts)
 				if err != nil {
 					if ctx.Err() == nil { // not cut short by another failure or -timeout
-						b.log.problem("dial conn %d: %v", i, err)
+						b.log.Problem("dial conn %d: %v", i, err)
 					}
 					cancel() // no partial runs: stop the other dials
 					return
@@ -366,7 +364,7 @@ func (b *bench) dialAll(ctx context.Context, opts *websocket.DialOptions) bool {
 	stopProgress()
 	b.notDialed = int64(cfg.conns) - dialed.Load()
 	if b.notDialed > 0 {
-		b.log.printf("%d of %d connections not dialled; nothing sent", b.notDialed, cfg.conns)
+		b.log.Printf("%d of %d connections not dialled; nothing sent", b.notDialed, cfg.conns)
 		return false
 	}
 	return true
@@ -392,7 +390,7 @@ func (b *bench) load() {
 		}()
 	}
 	var last, lastT int64
-	stopProgress := b.log.progress(func() string {
+	stopProgress := b.log.Progress(func() string {
 		var n, bad, failed int64
 		for _, c := range b.conns {
 			n += c.recvd.Load()
@@ -432,7 +430,7 @@ func (b *bench) closeAll() {
 				}
 				if err := c.ws.Close(websocket.StatusNormalClosure, ""); err != nil {
 					b.closeErrs.Add(1)
-					b.log.problem("close conn %d: %v", c.id, err)
+					b.log.Problem("close conn %d: %v", c.id, err)
 				}
 			}
 		}()
@@ -469,17 +467,17 @@ func (b *bench) result() result {
 	closeErrs := b.closeErrs.Load()
 	r.Errors = b.notDialed + bad + lost + closeErrs
 	if r.Errors > 0 {
-		b.log.printf("%d errors: %d echoes failed verification, %d messages not echoed, "+
+		b.log.Printf("%d errors: %d echoes failed verification, %d messages not echoed, "+
 			"%d connections not dialled, %d closing handshakes failed", r.Errors, bad, lost, b.notDialed, closeErrs)
 	}
 	if b.elapsed > 0 {
 		r.MsgsPerS = math.Round(float64(r.Received) / b.elapsed.Seconds())
 	}
-	us := func(ns int64) float64 { return math.Round(float64(ns)/100) / 10 }
-	r.P50 = us(b.hist.quantile(0.50))
-	r.P90 = us(b.hist.quantile(0.90))
-	r.P99 = us(b.hist.quantile(0.99))
-	r.Max = us(b.hist.max)
+	us := func(d time.Duration) float64 { return math.Round(float64(d)/100) / 10 }
+	r.P50 = us(b.hist.Quantile(0.50))
+	r.P90 = us(b.hist.Quantile(0.90))
+	r.P99 = us(b.hist.Quantile(0.99))
+	r.Max = us(b.hist.Max())
 	return r
 }
 
@@ -548,7 +546,7 @@ func (c *conn) fail(err error) {
 		close(c.abort)
 		_ = c.ws.CloseNow()
 		if !c.b.timedOut.Load() {
-			c.b.log.problem("conn %d: %v", c.id, err)
+			c.b.log.Problem("conn %d: %v", c.id, err)
 		}
 	})
 }
@@ -625,8 +623,8 @@ func (c *conn) readLoop() {
 	b := c.b
 	buf := make([]byte, min(b.cfg.size+1, maxReadBuf))
 	win := int64(len(c.sentAt))
-	lats := make([]int64, 0, 256)
-	defer func() { b.hist.add(lats) }()
+	lats := make([]time.Duration, 0, 256)
+	defer func() { b.hist.Add(lats...) }()
 	ctx := context.Background()
 	for seq := int64(0); ; seq++ {
 		if f := c.final.Load(); f >= 0 && seq >= f {
@@ -642,15 +640,15 @@ func (c *conn) readLoop() {
 			c.fail(fmt.Errorf("read seq %d: %w", seq, err))
 			return
 		}
-		lat := b.now() - c.sentAt[seq%win].Load()
+		lat := time.Duration(b.now() - c.sentAt[seq%win].Load())
 		<-c.credit
 		if problem != "" {
 			c.bad.Add(1)
-			b.log.problem("conn %d seq %d: %s", c.id, seq, problem)
+			b.log.Problem("conn %d seq %d: %s", c.id, seq, problem)
 		}
 		lats = append(lats, lat)
 		if len(lats) == cap(lats) {
-			b.hist.add(lats)
+			b.hist.Add(lats...)
 			lats = lats[:0]
 		}
 		c.recvd.Store(seq + 1)
@@ -742,192 +740,6 @@ func firstDiff(a, b []byte) int {
 	return len(a)
 }
 
-// tracker remembers every TCP connection dialled, so that the watchdog can
-// cut them all.
-type tracker struct {
-	mu    sync.Mutex
-	conns []net.Conn
-	dead  bool
-}
-
+// errTimedOut is what dials return once the -timeout watchdog has cut
+// every connection.
 var errTimedOut = errors.New("wsbench: -timeout passed")
-
-func (t *tracker) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.dead {
-		c.Close()
-		return nil, errTimedOut
-	}
-	t.conns = append(t.conns, c)
-	return c, nil
-}
-
-func (t *tracker) closeAll() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.dead = true
-	for _, c := range t.conns {
-		c.Close()
-	}
-	t.conns = nil
-}
-
-// histogram counts latencies (ns) in buckets that are exact below 2^subBits
-// ns and 1/2^subBits of their value wide above.
-type histogram struct {
-	mu     sync.Mutex
-	counts []uint64
-	n      uint64
-	max    int64
-}
-
-const subBits = 10
-
-func bucketOf(v int64) int {
-	if v < 1<<subBits {
-		return int(max(v, 0))
-	}
-	e := bits.Len64(uint64(v)) - 1
-	sub := int(v>>(e-subBits)) & (1<<subBits - 1)
-	return (e-subBits+1)<<subBits + sub
-}
-
-// bucketRange returns the smallest value in bucket i and the bucket's width.
-func bucketRange(i int) (lo, width int64) {
-	if i < 1<<subBits {
-		return int64(i), 1
-	}
-	e := i>>subBits + subBits - 1
-	sub := int64(i & (1<<subBits - 1))
-	return 1<<e + sub<<(e-subBits), 1 << (e - subBits)
-}
-
-func (h *histogram) add(vs []int64) {
-	if len(vs) == 0 {
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.counts == nil {
-		h.counts = make([]uint64, bucketOf(math.MaxInt64)+1)
-	}
-	for _, v := range vs {
-		h.counts[bucketOf(v)]++
-		h.max = max(h.max, v)
-	}
-	h.n += uint64(len(vs))
-}
-
-// quantile returns the nearest-rank q quantile: the middle of its bucket,
-// at most the maximum. Call it when no add is running.
-func (h *histogram) quantile(q float64) int64 {
-	if h.n == 0 {
-		return 0
-	}
-	rank := uint64(math.Ceil(q * float64(h.n)))
-	rank = min(max(rank, 1), h.n)
-	var seen uint64
-	for i, n := range h.counts {
-		if seen += n; seen >= rank {
-			lo, w := bucketRange(i)
-			return min(lo+(w-1)/2, h.max)
-		}
-	}
-	return h.max
-}
-
-// logger writes problems and the progress line to stderr.
-type logger struct {
-	mu       sync.Mutex
-	w        io.Writer
-	tty      bool // stderr is a terminal: show the progress line
-	status   bool // a progress line is on screen
-	problems int
-}
-
-func newLogger(w io.Writer) *logger { return &logger{w: w, tty: isTerminal(w)} }
-
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-func (l *logger) clearLocked() {
-	if l.status {
-		fmt.Fprint(l.w, "\r\x1b[K")
-		l.status = false
-	}
-}
-
-func (l *logger) clearStatus() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.clearLocked()
-}
-
-// printf prints one line.
-func (l *logger) printf(format string, a ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.clearLocked()
-	fmt.Fprintf(l.w, "wsbench: "+format+"\n", a...)
-}
-
-// problem prints one line for the first maxProblems problems, then says
-// that the rest are only counted.
-func (l *logger) problem(format string, a ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.problems++
-	if l.problems > maxProblems+1 {
-		return
-	}
-	l.clearLocked()
-	if l.problems == maxProblems+1 {
-		fmt.Fprintln(l.w, "wsbench: further problems are counted, not shown")
-		return
-	}
-	fmt.Fprintf(l.w, "wsbench: "+format+"\n", a...)
-}
-
-// progress shows status() every progressDt on a terminal until the
-// returned function is called.
-func (l *logger) progress(status func() string) (stop func()) {
-	if !l.tty {
-		return func() {}
-	}
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(progressDt)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-				s := status()
-				l.mu.Lock()
-				fmt.Fprintf(l.w, "\rwsbench: %s\x1b[K", s)
-				l.status = true
-				l.mu.Unlock()
-			}
-		}
-	}()
-	return func() {
-		close(quit)
-		<-done
-		l.clearStatus()
-	}
-}

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log"
-	"math"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -582,40 +578,6 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
-func TestHistogram(t *testing.T) {
-	for _, v := range []int64{0, 1, 1023, 1024, 1025, 2047, 2048, 123456, 1 << 40, math.MaxInt64} {
-		lo, w := bucketRange(bucketOf(v))
-		if v < lo || v-lo >= w {
-			t.Errorf("%d in bucket [%d, +%d)", v, lo, w)
-		}
-		if v >= 1<<subBits && float64(w)/float64(lo) > 1.0/(1<<subBits) {
-			t.Errorf("%d: bucket width %d too coarse", v, w)
-		}
-	}
-	var h histogram
-	r := rand.New(rand.NewPCG(1, 2))
-	vs := make([]int64, 100001)
-	for i := range vs {
-		vs[i] = int64(r.ExpFloat64() * 80e3) // ns
-	}
-	h.add(vs[:50000])
-	h.add(vs[50000:])
-	slices.Sort(vs)
-	for _, q := range []float64{0.5, 0.9, 0.99, 1} {
-		exact := vs[int(math.Ceil(q*float64(len(vs))))-1]
-		if got := h.quantile(q); math.Abs(float64(got-exact)) > float64(exact)/1000+1 {
-			t.Errorf("quantile(%v) = %d; exact %d", q, got, exact)
-		}
-	}
-	if h.max != vs[len(vs)-1] {
-		t.Errorf("max %d; want %d", h.max, vs[len(vs)-1])
-	}
-	var empty histogram
-	if empty.quantile(0.5) != 0 {
-		t.Error("quantile of nothing is not 0")
-	}
-}
-
 func TestPayload(t *testing.T) {
 	b := &bench{cfg: config{size: 40, window: 1, msgs: 10}}
 	c0, c1 := newConn(b, 0, nil), newConn(b, 1, nil)
@@ -652,49 +614,5 @@ func TestPayload(t *testing.T) {
 	}
 	if _, ok := parseSeq([]byte("000000000000000G")); ok {
 		t.Error("parseSeq accepts a non-hex digit")
-	}
-}
-
-// On a terminal the progress line is redrawn in place and wiped at the end,
-// and problems are printed on a line of their own.
-func TestProgressLine(t *testing.T) {
-	var buf cmdtest.Buffer
-	l := &logger{w: &buf, tty: true}
-	var n atomic.Int64
-	stop := l.progress(func() string { return "status " + strconv.FormatInt(n.Add(1), 10) })
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(buf.String(), "status 2") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	l.problem("bad %d", 7)
-	stop()
-	out := buf.String()
-	if !strings.HasPrefix(out, "\rwsbench: status 1\x1b[K\rwsbench: status 2\x1b[K") {
-		t.Errorf("progress output %q", out)
-	}
-	if !strings.Contains(out, "\x1b[K\r\x1b[Kwsbench: bad 7\n") || (!strings.HasSuffix(out, "\r\x1b[K") && !strings.HasSuffix(out, "bad 7\n")) {
-		t.Errorf("problem or final wipe wrong: %q", out)
-	}
-
-	// Not a terminal: nothing.
-	buf = cmdtest.Buffer{}
-	l = &logger{w: &buf}
-	l.progress(func() string { return "status" })()
-	if buf.String() != "" {
-		t.Errorf("progress on a non-terminal: %q", buf.String())
-	}
-}
-
-func TestIsTerminal(t *testing.T) {
-	if isTerminal(&bytes.Buffer{}) {
-		t.Error("a buffer is a terminal")
-	}
-	f, err := os.CreateTemp(t.TempDir(), "stderr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if isTerminal(f) {
-		t.Error("a regular file is a terminal")
 	}
 }

@@ -133,6 +133,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/qtgo/qtgo/internal/loadtool"
 )
 
 func main() {
@@ -271,7 +273,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	if !ok {
 		return code
 	}
-	log := newLogger(stderr)
+	log := loadtool.NewLogger(stderr, "wssoak: ")
 	limit := raiseNoFile(log)
 	need := cfg.conns + 64
 	if cfg.server == modeInProcess {
@@ -282,7 +284,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		if cfg.server == modeInProcess {
 			hint = "; -server child runs the server in a process of its own"
 		}
-		log.printf("RLIMIT_NOFILE is %d (the hard limit), below the ~%d descriptors -conns %d needs here: expect failed dials%s",
+		log.Printf("RLIMIT_NOFILE is %d (the hard limit), below the ~%d descriptors -conns %d needs here: expect failed dials%s",
 			limit, need, cfg.conns, hint)
 	}
 
@@ -302,17 +304,17 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 
 // raiseNoFile raises RLIMIT_NOFILE to its hard limit and returns the limit
 // in force.
-func raiseNoFile(log *logger) uint64 {
+func raiseNoFile(log *loadtool.Logger) uint64 {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
-		log.printf("getrlimit: %v", err)
+		log.Printf("getrlimit: %v", err)
 		return 0
 	}
 	if rl.Cur < rl.Max {
 		want := rl
 		want.Cur = rl.Max
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want); err != nil {
-			log.printf("raising RLIMIT_NOFILE from %d to %d: %v", rl.Cur, rl.Max, err)
+			log.Printf("raising RLIMIT_NOFILE from %d to %d: %v", rl.Cur, rl.Max, err)
 			return rl.Cur
 		}
 		rl = want

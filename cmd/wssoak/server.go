@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/qtgo/qtgo/internal/loadtool"
 	"github.com/qtgo/qtgo/signals"
 	"github.com/qtgo/qtgo/wsserver"
 )
@@ -298,7 +299,7 @@ func (c *childServer) Close() (serverStats, error) {
 // answers the parent's requests (see childServer).
 func serveChild(stdin io.Reader, stdout, stderr io.Writer) int {
 	signal.Ignore(os.Interrupt) // the parent decides when to stop
-	raiseNoFile(newLogger(stderr))
+	raiseNoFile(loadtool.NewLogger(stderr, "wssoak: "))
 	base := runtime.NumGoroutine()
 	srv, err := startInProcess(base)
 	if err != nil {

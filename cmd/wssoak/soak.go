@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/qtgo/qtgo/internal/loadtool"
 )
 
 // Error kinds (see the package documentation).
@@ -52,15 +54,15 @@ const (
 // soaker is one run.
 type soaker struct {
 	cfg config
-	log *logger
+	log *loadtool.Logger
 	srv server
 	url string // the URL dialled
 
 	errMu sync.Mutex
 	errs  map[string]int64
 
-	dials  histogram
-	echoes histogram
+	dials  loadtool.Histogram
+	echoes loadtool.Histogram
 
 	opened, failed         atomic.Int64
 	sent, echoed, verified atomic.Int64
@@ -69,7 +71,7 @@ type soaker struct {
 	stopSending chan struct{} // closed when -duration passes, on Ctrl-C or -timeout
 	stopOnce    sync.Once
 	timedOut    atomic.Bool
-	tr          tracker
+	tr          *loadtool.Tracker
 
 	// peaks, sampled every second
 	peakMu   sync.Mutex
@@ -90,8 +92,9 @@ func (s *soaker) count(kind string, n int64) {
 func (s *soaker) stop() { s.stopOnce.Do(func() { close(s.stopSending) }) }
 
 // soak runs the whole soak and returns its result and whether it failed.
-func soak(cfg config, log *logger, interrupt <-chan struct{}) (result, bool) {
-	s := &soaker{cfg: cfg, log: log, errs: map[string]int64{}, stopSending: make(chan struct{})}
+func soak(cfg config, log *loadtool.Logger, interrupt <-chan struct{}) (result, bool) {
+	s := &soaker{cfg: cfg, log: log, errs: map[string]int64{}, stopSending: make(chan struct{}),
+		tr: loadtool.NewTracker(errTimedOut)}
 	res := result{Conns: cfg.conns, Server: cfg.server, Size: cfg.size,
 		DurationS: cfg.duration.Seconds(), IntervalS: cfg.interval.Seconds()}
 
@@ -103,14 +106,14 @@ func soak(cfg config, log *logger, interrupt <-chan struct{}) (result, bool) {
 		base.GoroutinesBase = cliBase
 		srv, err := startInProcess(cliBase)
 		if err != nil {
-			log.printf("%v", err)
+			log.Printf("%v", err)
 			return res, true
 		}
 		s.srv = srv
 	case modeChild:
-		srv, err := startChild(log.w)
+		srv, err := startChild(log.Writer())
 		if err != nil {
-			log.printf("%v", err)
+			log.Printf("%v", err)
 			return res, true
 		}
 		s.srv = srv
@@ -134,12 +137,12 @@ func soak(cfg config, log *logger, interrupt <-chan struct{}) (result, bool) {
 		s.timedOut.Store(true)
 		s.stop()
 		cancel()
-		s.tr.closeAll()
+		s.tr.CloseAll()
 	})
 	sampleStop, sampleDone := make(chan struct{}), make(chan struct{})
 	go s.sampler(sampleStop, sampleDone)
 
-	transport := &http.Transport{DialContext: s.tr.dialContext, MaxIdleConnsPerHost: -1}
+	transport := &http.Transport{DialContext: s.tr.DialContext, MaxIdleConnsPerHost: -1}
 	if cfg.insecure {
 		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	}
@@ -161,16 +164,16 @@ func soak(cfg config, log *logger, interrupt <-chan struct{}) (result, bool) {
 	if !watchdog.Stop() {
 		<-wdDone
 	}
-	s.tr.closeAll()
+	s.tr.CloseAll()
 	transport.CloseIdleConnections()
-	log.clearStatus()
+	log.ClearStatus()
 	if s.timedOut.Load() {
-		log.printf("timed out after %v (-timeout)", cfg.timeout)
+		log.Printf("timed out after %v (-timeout)", cfg.timeout)
 	}
 
 	after, err := s.srv.Close()
 	if err != nil {
-		log.printf("closing the server: %v", err)
+		log.Printf("closing the server: %v", err)
 		s.count(kServerDied, 1)
 	}
 	cliAfter := waitGoroutines(cliBase, goroutineGrace)
@@ -199,8 +202,8 @@ func soak(cfg config, log *logger, interrupt <-chan struct{}) (result, bool) {
 	for _, n := range s.errs {
 		res.Errors += n
 	}
-	res.DialP50, res.DialP99, res.DialMax = ms(s.dials.quantile(0.5)), ms(s.dials.quantile(0.99)), ms(s.dials.maximum())
-	res.EchoP50, res.EchoP99, res.EchoMax = us(s.echoes.quantile(0.5)), us(s.echoes.quantile(0.99)), us(s.echoes.maximum())
+	res.DialP50, res.DialP99, res.DialMax = ms(s.dials.Quantile(0.5)), ms(s.dials.Quantile(0.99)), ms(s.dials.Max())
+	res.EchoP50, res.EchoP99, res.EchoMax = us(s.echoes.Quantile(0.5)), us(s.echoes.Quantile(0.99)), us(s.echoes.Max())
 	res.RSSBase, res.RSSPeak = mib(base.RSS), mib(s.rssPeak)
 	res.HeapBase, res.HeapPeak = mib(base.Heap), mib(s.heapPeak)
 	res.SrvGoBase, res.SrvGoPeak, res.SrvGoAfter = base.GoroutinesBase, s.srvGoMax, after.Goroutines
@@ -212,14 +215,14 @@ func soak(cfg config, log *logger, interrupt <-chan struct{}) (result, bool) {
 
 	failed := res.Errors > 0
 	if res.Errors > 0 {
-		log.printf("%d errors: %s", res.Errors, res.kinds())
+		log.Printf("%d errors: %s", res.Errors, res.kinds())
 	}
 	if res.SrvGoBase >= 0 && res.SrvGoAfter > res.SrvGoBase {
-		log.printf("server goroutines did not return to the baseline: %d before, %d after", res.SrvGoBase, res.SrvGoAfter)
+		log.Printf("server goroutines did not return to the baseline: %d before, %d after", res.SrvGoBase, res.SrvGoAfter)
 		failed = true
 	}
 	if cliAfter > cliBase {
-		log.printf("client goroutines did not return to the baseline: %d before, %d after", cliBase, cliAfter)
+		log.Printf("client goroutines did not return to the baseline: %d before, %d after", cliBase, cliAfter)
 		failed = true
 	}
 	return res, failed
@@ -270,7 +273,7 @@ func (s *soaker) dialAll(ctx context.Context, opts *websocket.DialOptions) []*co
 	cfg := s.cfg
 	conns := make([]*conn, cfg.conns)
 	var next atomic.Int64
-	stopProgress := s.log.progress(func() string {
+	stopProgress := s.log.Progress(func() string {
 		return fmt.Sprintf("dialling: %d/%d open, %d failed", s.opened.Load(), cfg.conns, s.failed.Load())
 	})
 	var wg sync.WaitGroup
@@ -290,14 +293,14 @@ func (s *soaker) dialAll(ctx context.Context, opts *websocket.DialOptions) []*co
 					s.failed.Add(1)
 					if ctx.Err() == nil {
 						s.count(dialKind(err, resp), 1)
-						s.log.problem("dial conn %d: %v", i, err)
+						s.log.Problem("dial conn %d: %v", i, err)
 					} else {
 						s.count(kTimeout, 1)
 					}
 					continue
 				}
 				ws.SetReadLimit(int64(cfg.size) + readSlack)
-				s.dials.add(d)
+				s.dials.Add(d)
 				conns[i] = &conn{id: i, ws: ws, tape: newTape(i, cfg.size-hdrLen+rotations)}
 				s.opened.Add(1)
 			}
@@ -306,7 +309,7 @@ func (s *soaker) dialAll(ctx context.Context, opts *websocket.DialOptions) []*co
 	wg.Wait()
 	stopProgress()
 	if n := s.failed.Load(); n > 0 {
-		s.log.printf("%d of %d connections not dialled", n, cfg.conns)
+		s.log.Printf("%d of %d connections not dialled", n, cfg.conns)
 	}
 	open := conns[:0]
 	for _, c := range conns {
@@ -390,12 +393,12 @@ func (s *soaker) load(conns []*conn, interrupt <-chan struct{}) {
 	go func() {
 		select {
 		case <-interrupt:
-			s.log.printf("interrupted: stopping the traffic")
+			s.log.Printf("interrupted: stopping the traffic")
 			s.stop()
 		case <-quit:
 		}
 	}()
-	stopProgress := s.log.progress(func() string {
+	stopProgress := s.log.Progress(func() string {
 		s.peakMu.Lock()
 		rss, gor := s.srvStats.RSS, s.srvStats.Goroutines
 		s.peakMu.Unlock()
@@ -457,12 +460,12 @@ loop:
 			broken = true
 			break
 		}
-		s.echoes.add(time.Since(start))
+		s.echoes.Add(time.Since(start))
 		s.echoed.Add(1)
 		c.fill(want, seq, typ)
 		if kind, problem := c.verify(mt, typ, rbuf, n, want, seq); kind != "" {
 			s.count(kind, 1)
-			s.log.problem("conn %d seq %d: %s", c.id, seq, problem)
+			s.log.Problem("conn %d seq %d: %s", c.id, seq, problem)
 		} else {
 			s.verified.Add(1)
 		}
@@ -479,7 +482,7 @@ loop:
 			return
 		}
 		s.count(kClose, 1)
-		s.log.problem("close conn %d: %v", c.id, err)
+		s.log.Problem("close conn %d: %v", c.id, err)
 	}
 }
 
@@ -495,7 +498,7 @@ func (s *soaker) connFailed(c *conn, kind string, err error) {
 		kind = kServerClosed
 	}
 	s.count(kind, 1)
-	s.log.problem("conn %d: %v", c.id, err)
+	s.log.Problem("conn %d: %v", c.id, err)
 }
 
 // readEcho reads one message into rbuf (len size+1) and returns its type
@@ -543,59 +546,6 @@ func (c *conn) verify(mt, typ websocket.MessageType, got []byte, n int64, want [
 	return kBadContent, "content differs"
 }
 
-// tracker remembers every TCP connection dialled, so that the watchdog can
-// cut them all.
-type tracker struct {
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	dead  bool
-}
-
+// errTimedOut is what dials return once the -timeout watchdog has cut
+// every connection.
 var errTimedOut = errors.New("wssoak: -timeout passed")
-
-func (t *tracker) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.dead {
-		c.Close()
-		return nil, errTimedOut
-	}
-	if t.conns == nil {
-		t.conns = map[net.Conn]struct{}{}
-	}
-	t.conns[c] = struct{}{}
-	return &trackedConn{Conn: c, t: t}, nil
-}
-
-// closeAll closes every connection still open and refuses new ones.
-func (t *tracker) closeAll() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.dead = true
-	for c := range t.conns {
-		c.Close()
-	}
-	t.conns = nil
-}
-
-// trackedConn forgets itself when closed, so that a long soak does not
-// keep closed connections.
-type trackedConn struct {
-	net.Conn
-	t    *tracker
-	once sync.Once
-}
-
-func (c *trackedConn) Close() error {
-	c.once.Do(func() {
-		c.t.mu.Lock()
-		delete(c.t.conns, c.Conn)
-		c.t.mu.Unlock()
-	})
-	return c.Conn.Close()
-}
