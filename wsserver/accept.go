@@ -34,7 +34,9 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Like Qt, it counts the sockets queued and not yet taken; handshakes
 	// still under way on other goroutines do not count (in Qt, single-
 	// threaded, a finished handshake is queued and taken before the next
-	// one is checked), so the queue may briefly exceed the limit by as many.
+	// one is checked). Those that pass here while the loop is busy are
+	// checked again when they are queued (step 5), so the queue never
+	// exceeds the limit.
 	srv.mu.Lock()
 	full := len(srv.pending) >= srv.maxPending
 	srv.mu.Unlock()
@@ -148,10 +150,21 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.mu.Lock()
 		_, live := srv.upgrading[c]
 		delete(srv.upgrading, c)
+		full := len(srv.pending) >= srv.maxPending
 		srv.mu.Unlock()
 		if !live { // Delete has closed the connection
 			return
 		}
+		if full {
+			// Handshakes that passed step 1 while the loop was busy find
+			// the queue full: the limit holds all the same, and the
+			// connection is closed without a word, as Qt closes one it
+			// refuses (here after the 101).
+			_ = c.CloseNow()
+			srv.setError(CloseCodeAbnormalDisconnection, "Too many pending connections.")
+			return
+		}
+		bc.resetPeerEnded()
 		ws := newWebSocket(nil)
 		ws.server, ws.origin, ws.version = true, req.origin, Version13
 		s := newSession(ws, c, bc, fw, compressed, false)

@@ -2,6 +2,7 @@ package wsserver
 
 import (
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,7 @@ type batchConn struct {
 
 	reads  atomic.Uint64          // reads that brought bytes, for the stall timer
 	onRead atomic.Pointer[func()] // called before each read (session.postInbox)
+	eof    atomic.Bool            // a read met the end of the peer's stream (peerEnded)
 }
 
 // bufPool holds the buffers batches are gathered in (boxed, so that the
@@ -90,6 +92,9 @@ func (c *batchConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.reads.Add(1)
+	}
+	if err == io.EOF {
+		c.eof.Store(true)
 	}
 	return n, err
 }

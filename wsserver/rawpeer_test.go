@@ -374,36 +374,46 @@ func dialRawClientResp(t testing.TB, addr, target string, read bool, extra ...st
 	if err != nil {
 		t.Fatalf("rawpeer: dial %s: %v", addr, err)
 	}
+	br, resp, err := rawHandshake(c, addr, target, extra...)
+	if err != nil {
+		_ = c.Close()
+		t.Fatalf("rawpeer: %v", err)
+	}
+	p := newRawPeer(t, c, br, true, read)
+	t.Cleanup(p.close)
+	return p, resp
+}
+
+// rawHandshake runs a client handshake by hand on c for target, with host
+// in the Host header, and returns the answer. A 101's accept key is
+// checked. It does not fail the test, so any goroutine may call it.
+func rawHandshake(c net.Conn, host, target string, extra ...string) (*bufio.Reader, *http.Response, error) {
 	var k [16]byte
 	_, _ = rand.Read(k[:])
 	key := base64.StdEncoding.EncodeToString(k[:])
 	var req strings.Builder
 	fmt.Fprintf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", target, addr, key)
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", target, host, key)
 	for _, h := range extra {
 		req.WriteString(h + "\r\n")
 	}
 	req.WriteString("\r\n")
 	_ = c.SetDeadline(time.Now().Add(rawWait))
 	if _, err := io.WriteString(c, req.String()); err != nil {
-		_ = c.Close()
-		t.Fatalf("rawpeer: write handshake: %v", err)
+		return nil, nil, fmt.Errorf("write handshake: %w", err)
 	}
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		_ = c.Close()
-		t.Fatalf("rawpeer: read handshake answer: %v", err)
+		return nil, nil, fmt.Errorf("read handshake answer: %w", err)
 	}
 	_ = c.SetDeadline(time.Time{})
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		if got, want := resp.Header.Get("Sec-WebSocket-Accept"), acceptKey(key); got != want {
-			t.Errorf("rawpeer: Sec-WebSocket-Accept %q; want %q", got, want)
+			return nil, nil, fmt.Errorf("Sec-WebSocket-Accept %q; want %q", got, want)
 		}
 	}
-	p := newRawPeer(t, c, br, true, read)
-	t.Cleanup(p.close)
-	return p, resp
+	return br, resp, nil
 }
 
 // rawServer accepts TCP connections on 127.0.0.1 and answers each

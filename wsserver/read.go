@@ -39,6 +39,9 @@ func (s *session) readLoop() {
 			m, err = readMessage(typ, &s.pr)
 			s.stall.stop()
 		}
+		if err == nil && s.bc.peerEnded() {
+			err = io.ErrUnexpectedEOF // a message cut short (see peerEnded)
+		}
 		if err != nil {
 			s.postInbox()
 			ws.post(func() { ws.readFailed(s, err) })

@@ -419,7 +419,9 @@ func (srv *WebSocketServer) MaxPendingConnections() int {
 // SetMaxPendingConnections sets the limit on connections upgraded but not
 // yet taken. A handshake that completes its request while that many wait is
 // refused: the connection is closed without an answer and Error becomes
-// CloseCodeAbnormalDisconnection, "Too many pending connections.".
+// CloseCodeAbnormalDisconnection, "Too many pending connections.". One that
+// finds the queue full only when it is queued (handshakes run in parallel
+// while the loop may be busy) is closed the same way, after its 101.
 func (srv *WebSocketServer) SetMaxPendingConnections(n int) {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()

@@ -1,6 +1,7 @@
 package wsserver
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -229,6 +230,22 @@ func (ws *WebSocket) readFailed(s *session, err error) {
 		ws.finish(s, true) // our close handshake ended
 	case errors.Is(err, websocket.ErrMessageTooBig):
 		ws.protocolError(s, CloseCodeTooMuchData, "Received message is too big.")
+	case errors.Is(err, context.DeadlineExceeded):
+		// coder/websocket gives a control frame 5 s to arrive whole and its
+		// answer 5 s to be written, then closes the connection. Neither is
+		// a protocol error of the peer's.
+		if strings.Contains(err.Error(), "failed to write") {
+			// The pong of a ping could not be written: the peer does not
+			// read (a ping flood). Qt would buffer pongs without limit;
+			// like the outgoing limit, this is an error and an abort.
+			ws.setError(SocketTimeoutError, "Writing a pong timed out: the peer does not read what it is sent.")
+			ws.abortSession(s)
+			return
+		}
+		// A control frame stalled half-way: Qt's 5 s idle-partial-frame
+		// timeout (ws §2.6), as for a stalled message (stall.go). The
+		// connection is gone: no close frame.
+		ws.protocolError(s, CloseCodeGoingAway, stallTimeoutReason)
 	case isRemoteClose(err) || errors.Is(err, net.ErrClosed):
 		ws.setError(RemoteHostClosedError, "The remote host closed the connection")
 		ws.finish(s, true)
@@ -249,6 +266,7 @@ var frameErrorReasons = []struct{ coder, qt string }{
 	{"new data message without finishing the previous message", "All data frames after the initial data frame must have opcode 0 (continuation)."},
 	{"too small, cannot even contain", reasonCloseTooSmall},
 	{"invalid close payload: invalid status code", "Invalid close code 1002 detected."},
+	{"negative payload length", "Highest bit of payload length is not 0."},
 }
 
 // qtFrameErrorReason returns Qt's close reason for a frame error, or the
