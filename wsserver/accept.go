@@ -164,7 +164,6 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			srv.setError(CloseCodeAbnormalDisconnection, "Too many pending connections.")
 			return
 		}
-		bc.resetPeerEnded()
 		ws := newWebSocket(nil)
 		ws.server, ws.origin, ws.version = true, req.origin, Version13
 		s := newSession(ws, c, bc, fw, compressed, false)

@@ -1,7 +1,7 @@
 package wsserver
 
 // peerEnded reports whether a read (batchConn.Read) has met the end of the
-// peer's stream since resetPeerEnded.
+// peer's stream since beginSession.
 //
 // coder/websocket returns a fragmented message that the peer's FIN cuts at
 // a frame boundary as if it were whole: the next frame header's read gets
@@ -12,10 +12,15 @@ package wsserver
 // above this connection and goes unnoticed here.)
 func (c *batchConn) peerEnded() bool { return c != nil && c.eof.Load() }
 
-// resetPeerEnded forgets an end met before the WebSocket reads began
-// (net/http's background read during the handshake).
-func (c *batchConn) resetPeerEnded() {
-	if c != nil {
-		c.eof.Store(false)
+// beginSession forgets what the connection saw before the WebSocket
+// session began: the bytes of the handshake (which are not BytesWritten's)
+// and an end of stream met by net/http's background read.
+func (c *batchConn) beginSession() {
+	if c == nil {
+		return
 	}
+	c.mu.Lock()
+	c.written = 0
+	c.mu.Unlock()
+	c.eof.Store(false)
 }

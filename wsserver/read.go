@@ -147,4 +147,3 @@ func readMessage(typ websocket.MessageType, r io.Reader) (message, error) {
 	}
 	return m, err
 }
-

@@ -103,6 +103,7 @@ func (s *session) setFrameWriter(fw net.Conn, compressed bool) {
 		fw = nil // mounted on a program's mux: the connection is net/http's
 	}
 	s.fw, s.raw = fw, fw != nil && !compressed
+	s.bc.beginSession()
 }
 
 // newSessionFor returns a session without a connection yet.
