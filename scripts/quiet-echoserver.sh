@@ -7,8 +7,10 @@
 set -euo pipefail
 bin="$1"
 port=""
+# Below the kernel's ephemeral range (32768 up), which the clients' own
+# ports come from.
 for _ in $(seq 50); do
-  p=$((20000 + RANDOM % 40000))
+  p=$((20000 + RANDOM % 12000))
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
 done
 [ -n "$port" ] || { echo "no free port found" >&2; exit 1; }

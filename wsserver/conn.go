@@ -128,6 +128,27 @@ func (c *batchConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// writeOwned adds the owner's ready-made frames, p in its pooled box, to
+// the batch; it takes the box. When nothing is gathered yet, p becomes the
+// batch's buffer instead of being copied into one.
+func (c *batchConn) writeOwned(p []byte, box *[]byte) error {
+	c.mu.Lock()
+	if !c.corked || c.closed || len(c.buf) > 0 {
+		c.mu.Unlock()
+		_, err := c.Write(p)
+		*box = p
+		putBuf(box)
+		return err
+	}
+	if c.box != nil {
+		*c.box = c.buf
+		putBuf(c.box)
+	}
+	c.buf, c.box = p, box
+	c.mu.Unlock()
+	return nil
+}
+
 // Close closes the connection and releases the writes waiting for a flush.
 func (c *batchConn) Close() error {
 	c.mu.Lock()

@@ -195,6 +195,9 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 	}
 	switch c := c.(type) {
 	case *handshakeConn:
+		if fw == c {
+			fw = c.batchConn // the same writes, without the wrapper
+		}
 		return context.WithValue(ctx, connKey{}, connInfo{bc: c.batchConn, fw: fw, timer: c.timer})
 	case *batchConn:
 		return context.WithValue(ctx, connKey{}, connInfo{bc: c, fw: fw})

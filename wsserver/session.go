@@ -366,9 +366,14 @@ func (s *session) writeBatch(batch []outItem, size *int64) error {
 		var err error
 		switch it.kind {
 		case outRaw:
-			_, err = s.fw.Write(it.data)
-			*it.box = it.data
-			putBuf(it.box)
+			if s.fw == net.Conn(s.bc) { // no TLS: the frames are the bytes to send
+				err = s.bc.writeOwned(it.data, it.box)
+			} else {
+				_, err = s.fw.Write(it.data)
+				*it.box = it.data
+				putBuf(it.box)
+			}
+			it.data, it.box = nil, nil
 		case outText, outBinary:
 			err = s.writeMessage(ctx, *it)
 		case outPing:
