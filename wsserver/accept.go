@@ -1,6 +1,7 @@
 package wsserver
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -97,7 +98,8 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	versions, keys := r.Header.Values("Sec-WebSocket-Version"), r.Header.Values("Sec-WebSocket-Key")
 	r.Header.Set("Sec-WebSocket-Version", "13")
 	r.Header.Set("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==")
-	accepting := &acceptWriter{ResponseWriter: w, accept: acceptKey(req.key)}
+	ownConn, _ := batchConnOf(r.Context())
+	accepting := &acceptWriter{ResponseWriter: w, accept: acceptKey(req.key), ownConn: ownConn != nil}
 	var protocols []string
 	if protocol != "" {
 		protocols = []string{protocol}
@@ -220,7 +222,8 @@ func (srv *WebSocketServer) originAllowed(r *http.Request, origin string) (allow
 // key (see ServeHTTP); coder/websocket hijacks the connection underneath.
 type acceptWriter struct {
 	http.ResponseWriter
-	accept string
+	accept  string
+	ownConn bool // the server's own listener accepted the connection
 }
 
 func (w *acceptWriter) WriteHeader(code int) {
@@ -239,9 +242,26 @@ func (w *acceptWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// Unwrap lets coder/websocket and http.ResponseController reach the
-// connection's Hijacker.
+// Unwrap lets http.ResponseController reach the connection's Hijacker.
 func (w *acceptWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// controlBufferSize is the write buffer coder/websocket gets when the
+// session frames the data itself: it writes only control frames (at most
+// 131 bytes) through it.
+const controlBufferSize = 256
+
+// Hijack hands the connection to coder/websocket. net/http gives a 4 KiB
+// write buffer with it; on the server's own connections without
+// compression the session frames messages itself and coder/websocket
+// writes only control frames, so a small buffer does, and an idle socket
+// holds 3.8 KiB less.
+func (w *acceptWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil && w.ownConn && !deflateNegotiated(w.Header()) {
+		brw.Writer = bufio.NewWriterSize(c, controlBufferSize)
+	}
+	return c, brw, err
+}
 
 // reject writes Qt's exact refusal (response, status line and headers as
 // Qt sends them, no body) and closes the connection, as Qt does after a
