@@ -319,6 +319,11 @@ func (ws *WebSocket) writeFailed(s *session, err error) {
 	if !ws.current(s) || s.closing {
 		return
 	}
+	if errors.Is(err, net.ErrClosed) && s.reading.Load() {
+		// coder/websocket closed the connection from the reading side (a
+		// close frame came, or a protocol error): the reader reports why.
+		return
+	}
 	if isRemoteClose(err) {
 		ws.setError(RemoteHostClosedError, "The remote host closed the connection")
 	} else {
