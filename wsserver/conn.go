@@ -44,24 +44,14 @@ type batchConn struct {
 	eof    atomic.Bool            // a read met the end of the peer's stream (peerEnded)
 }
 
-// bufPool holds the buffers batches are gathered in (boxed, so that the
-// pool does not allocate). They go back to the pool once written, so that
-// an idle socket holds none and a busy one does not grow a fresh buffer for
-// every batch.
-var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+// bufPool holds the buffers batches and queued frames are gathered in.
+// They go back to the pool once written, so that an idle socket holds none
+// and a busy one does not grow a fresh buffer for every batch.
+var bufPool = newBufferPool()
 
-// maxPooledBuf is the largest gathering buffer kept for reuse.
-const maxPooledBuf = 4 << 20
+func getBuf() *[]byte { return bufPool.get() }
 
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
-
-func putBuf(bp *[]byte) {
-	if bp == nil || cap(*bp) > maxPooledBuf {
-		return
-	}
-	*bp = (*bp)[:0]
-	bufPool.Put(bp)
-}
+func putBuf(bp *[]byte) { bufPool.put(bp) }
 
 // heldLimit is how many gathered bytes make a write the owner did not start
 // wait for the flush.

@@ -23,9 +23,11 @@
 // Blocking work happens on goroutines the package owns: net/http runs each
 // opening handshake; a reader goroutine per socket reads messages, at most a
 // few ahead of the loop, so a slow slot slows the peer down through TCP
-// instead of filling memory; a writer goroutine, started only while there is
-// something to send, writes everything queued during one loop iteration in
-// one write. Every method is safe from any goroutine, which Qt's are not.
+// instead of filling memory. Everything a socket sends during one loop
+// iteration is written at the end of it, in one write made on the loop
+// when the kernel takes it all (as Qt writes from its thread), else by a
+// writer goroutine that waits for the peer. Every method is safe from any
+// goroutine, which Qt's are not.
 //
 // # Differences from Qt
 //

@@ -3,7 +3,6 @@ package wsserver
 import (
 	"context"
 	"io"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
@@ -104,13 +103,10 @@ type message struct {
 // copy into the string or slice handed to the slots: reading grows the
 // buffer (the frame header's length is not exposed), and copying the
 // result once costs less than io.ReadAll's growing.
-var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledScratch is the largest read buffer kept for reuse.
-const maxPooledScratch = 1 << 20
+var scratchPool = newBufferPool()
 
 func readMessage(typ websocket.MessageType, r io.Reader) (message, error) {
-	bp := scratchPool.Get().(*[]byte)
+	bp := scratchPool.get()
 	buf := (*bp)[:0]
 	if cap(buf) == 0 {
 		buf = make([]byte, 0, 4<<10)
@@ -141,9 +137,7 @@ func readMessage(typ websocket.MessageType, r io.Reader) (message, error) {
 			m.data = append(make([]byte, 0, len(buf)), buf...)
 		}
 	}
-	if cap(buf) <= maxPooledScratch {
-		*bp = buf[:0]
-		scratchPool.Put(bp)
-	}
+	*bp = buf
+	scratchPool.put(bp)
 	return m, err
 }
