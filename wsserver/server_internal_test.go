@@ -19,9 +19,11 @@ import (
 type emfileListener struct {
 	net.Listener
 	fails atomic.Int32
+	calls atomic.Int32 // Accept calls
 }
 
 func (l *emfileListener) Accept() (net.Conn, error) {
+	l.calls.Add(1)
 	if l.fails.Add(-1) >= 0 {
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
 	}
@@ -97,6 +99,114 @@ func TestServerAcceptErrorResourceExhausted(t *testing.T) {
 	if n := serverErrs.Count(); n != 0 {
 		t.Errorf("ServerError emitted %d times; accept errors are not server errors", n)
 	}
+	for srv.HasPendingConnections() {
+		srv.NextPendingConnection().Delete()
+	}
+}
+
+// While descriptors stay exhausted, accepting backs off instead of spinning
+// (Qt 6.4 retries at once, at 100 % CPU), a connection opened before keeps
+// working, and a client waiting in the backlog is accepted once
+// descriptors are free again.
+func TestServerAcceptErrorBacksOff(t *testing.T) {
+	t.Parallel()
+	srv := NewWebSocketServer("", NonSecureMode, nil)
+	t.Cleanup(srv.Delete)
+	acceptErrs := signaltest.NewSpy(&srv.AcceptError)
+	inner, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := &emfileListener{Listener: inner}
+	srv.serve(ln, LocalHost)
+	ctx := context.Background()
+
+	// A connection from before the episode, echoing.
+	before, _, err := websocket.Dial(ctx, srv.ServerUrl().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer before.CloseNow()
+	if !signaltest.WaitFor(srv.HasPendingConnections, 5*time.Second) {
+		t.Fatal("no pending connection")
+	}
+	sock := srv.NextPendingConnection()
+	defer sock.Delete()
+	sock.TextMessageReceived.Connect(sock, func(m string) { sock.SendTextMessage(m) })
+
+	// The episode starts at the Accept after the next connection (the
+	// accepting goroutine is already waiting in the inner Accept).
+	ln.fails.Store(1 << 30)
+	trigger, _, err := websocket.Dial(ctx, srv.ServerUrl().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trigger.CloseNow()
+	if !signaltest.WaitFor(func() bool { return acceptErrs.Count() == 1 }, 5*time.Second) {
+		t.Fatal("no AcceptError")
+	}
+	// A client in the backlog meanwhile.
+	waiting := make(chan error, 1)
+	go func() {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		c, _, err := websocket.Dial(dctx, srv.ServerUrl().String(), nil)
+		if err == nil {
+			_ = c.CloseNow()
+		}
+		waiting <- err
+	}()
+
+	start := ln.calls.Load()
+	const window = 400 * time.Millisecond
+	echoes := 0
+	for deadline := time.Now().Add(window); time.Now().Before(deadline); {
+		if err := before.Write(ctx, websocket.MessageText, []byte("still here")); err != nil {
+			t.Fatalf("write on the earlier connection during the episode: %v", err)
+		}
+		got := make(chan string, 1)
+		go func() {
+			_, p, _ := before.Read(ctx)
+			got <- string(p)
+		}()
+		var echo string
+		if !signaltest.WaitFor(func() bool {
+			select {
+			case echo = <-got:
+				return true
+			default:
+				return false
+			}
+		}, 5*time.Second) || echo != "still here" {
+			t.Fatalf("the earlier connection's echo during the episode: %q", echo)
+		}
+		echoes++
+	}
+	// Backing off from 5 ms, doubling: about 7 attempts in 400 ms; a
+	// spinning accept loop makes thousands.
+	if n := ln.calls.Load() - start; n > 20 {
+		t.Errorf("%d Accept calls in %v of exhausted descriptors; want a back-off (at most 20)", n, window)
+	}
+	if acceptErrs.Count() != 1 {
+		t.Errorf("AcceptError emitted %d times in one episode; want 1", acceptErrs.Count())
+	}
+
+	ln.fails.Store(0)
+	var werr error
+	if !signaltest.WaitFor(func() bool {
+		select {
+		case werr = <-waiting:
+			return true
+		default:
+			return false
+		}
+	}, 5*time.Second) {
+		t.Fatal("the client waiting in the backlog was not accepted after the episode")
+	}
+	if werr != nil {
+		t.Fatalf("the client waiting in the backlog: %v", werr)
+	}
+	t.Logf("%d echoes on the earlier connection during the episode", echoes)
 	for srv.HasPendingConnections() {
 		srv.NextPendingConnection().Delete()
 	}
