@@ -38,6 +38,7 @@ type batchConn struct {
 	buf       []byte  // gathered bytes
 	box       *[]byte // buf's box from bufPool; nil when buf is
 	written   int64   // bytes handed to the kernel, for BytesWritten
+	session   bool    // the WebSocket session has begun: count what is written
 
 	reads  atomic.Uint64          // reads that brought bytes, for the stall timer
 	onRead atomic.Pointer[func()] // called before each read (session.postInbox)
@@ -109,10 +110,13 @@ func (c *batchConn) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	c.direct++
+	counted := c.session // a handshake write may end after the session began
 	c.mu.Unlock()
 	n, err := c.Conn.Write(p)
 	c.mu.Lock()
-	c.written += int64(n)
+	if counted {
+		c.written += int64(n)
+	}
 	c.direct--
 	c.mu.Unlock()
 	return n, err

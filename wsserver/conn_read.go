@@ -20,7 +20,7 @@ func (c *batchConn) beginSession() {
 		return
 	}
 	c.mu.Lock()
-	c.written = 0
+	c.written, c.session = 0, true
 	c.mu.Unlock()
 	c.eof.Store(false)
 }
