@@ -41,14 +41,7 @@ func TestPendingLimitCountsOnlyQueuedSockets(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	if !signaltest.WaitFor(func() bool {
-		select {
-		case <-done:
-			return true
-		default:
-			return false
-		}
-	}, 20*time.Second) {
+	if _, ok := signaltest.Receive(done, 20*time.Second); !ok {
 		t.Fatal("dials did not finish")
 	}
 	close(errs)

@@ -61,15 +61,8 @@ func TestServerAcceptErrorResourceExhausted(t *testing.T) {
 			c, _, err := websocket.Dial(ctx, srv.ServerUrl().String(), nil)
 			done <- result{c, err}
 		}()
-		var r result
-		if !signaltest.WaitFor(func() bool {
-			select {
-			case r = <-done:
-				return true
-			default:
-				return false
-			}
-		}, 5*time.Second) {
+		r, ok := signaltest.Receive(done, 5*time.Second)
+		if !ok {
 			t.Fatal("dial did not finish")
 		}
 		if r.err != nil {
@@ -169,15 +162,7 @@ func TestServerAcceptErrorBacksOff(t *testing.T) {
 			_, p, _ := before.Read(ctx)
 			got <- string(p)
 		}()
-		var echo string
-		if !signaltest.WaitFor(func() bool {
-			select {
-			case echo = <-got:
-				return true
-			default:
-				return false
-			}
-		}, 5*time.Second) || echo != "still here" {
+		if echo, _ := signaltest.Receive(got, 5*time.Second); echo != "still here" {
 			t.Fatalf("the earlier connection's echo during the episode: %q", echo)
 		}
 		echoes++
@@ -192,15 +177,8 @@ func TestServerAcceptErrorBacksOff(t *testing.T) {
 	}
 
 	ln.fails.Store(0)
-	var werr error
-	if !signaltest.WaitFor(func() bool {
-		select {
-		case werr = <-waiting:
-			return true
-		default:
-			return false
-		}
-	}, 5*time.Second) {
+	werr, ok := signaltest.Receive(waiting, 5*time.Second)
+	if !ok {
 		t.Fatal("the client waiting in the backlog was not accepted after the episode")
 	}
 	if werr != nil {

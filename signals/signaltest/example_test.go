@@ -28,3 +28,22 @@ func ExampleWaitFor() {
 	fmt.Println(ok, value)
 	// Output: true 42
 }
+
+// Receive waits for a goroutine's result while the loop keeps delivering:
+// here a timer of the test goroutine's loop fires during the wait.
+func ExampleReceive() {
+	ticks := 0
+	timer := signals.NewTimer(nil)
+	timer.Timeout.Connect(timer, func() { ticks++ })
+	timer.Start(time.Millisecond)
+	defer timer.Delete()
+
+	result := make(chan string, 1)
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		result <- "done"
+	}()
+	v, ok := signaltest.Receive(result, time.Second)
+	fmt.Println(v, ok, ticks > 0)
+	// Output: done true true
+}

@@ -289,3 +289,20 @@ func TestTryVerifyAndTryCompare(t *testing.T) {
 		}
 	})
 }
+
+func TestReceive(t *testing.T) {
+	ch := make(chan int, 1)
+	if v, ok := signaltest.Receive(ch, 30*time.Millisecond); ok || v != 0 {
+		t.Fatalf("Receive on an empty channel = %d, %v; want 0, false after the timeout", v, ok)
+	}
+	// The value is sent by a queued call: it only comes if Receive runs the
+	// loop.
+	signals.InvokeMethod(newEmitter(), func() { go func() { ch <- 7 }() }, signals.QueuedConnection)
+	if v, ok := signaltest.Receive(ch, 5*time.Second); !ok || v != 7 {
+		t.Fatalf("Receive = %d, %v; want 7, true (the loop must run meanwhile)", v, ok)
+	}
+	close(ch)
+	if v, ok := signaltest.Receive(ch, time.Second); !ok || v != 0 {
+		t.Fatalf("Receive on a closed channel = %d, %v; want 0, true", v, ok)
+	}
+}

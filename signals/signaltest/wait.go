@@ -47,6 +47,23 @@ func WaitFor(pred func() bool, timeout time.Duration) bool {
 	}
 }
 
+// Receive runs the calling goroutine's event loop until a value arrives on
+// ch or timeout passes, and returns the value and whether one came (a Go
+// extra: a test that waits for a goroutine's result keeps the sockets and
+// timers of its loop working meanwhile). A closed channel gives its zero
+// value and true.
+func Receive[T any](ch <-chan T, timeout time.Duration) (v T, ok bool) {
+	ok = WaitFor(func() bool {
+		select {
+		case v = <-ch:
+			return true
+		default:
+			return false
+		}
+	}, timeout)
+	return v, ok
+}
+
 // tryStep is QTRY_IMPL's polling step for a timeout.
 func tryStep(timeout time.Duration) time.Duration {
 	if timeout < 350*time.Millisecond {
