@@ -267,7 +267,15 @@ var frameErrorReasons = []struct{ coder, qt string }{
 	{"too small, cannot even contain", reasonCloseTooSmall},
 	{"invalid close payload: invalid status code", "Invalid close code 1002 detected."},
 	{"negative payload length", "Highest bit of payload length is not 0."},
+	// Qt accepts unmasked client frames; RFC 6455 and coder/websocket do
+	// not. One reason whatever the frame (porting.md, deviation 15).
+	{"received unmasked frame from client", reasonUnmasked},
 }
+
+// reasonUnmasked is the close reason for an unmasked client frame, which
+// Qt has none for.
+const reasonUnmasked = "Frame from a client is not masked."
+
 
 // qtFrameErrorReason returns Qt's close reason for a frame error, or the
 // error's text when Qt has no such error.
