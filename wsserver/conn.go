@@ -18,7 +18,7 @@ import (
 //   - writing on the loop: tryFlush hands the gathered bytes to the kernel
 //     without blocking (one write system call through syscall.RawConn), so a
 //     socket whose peer keeps up needs no writer goroutine; what the kernel
-//     does not take stays corked for the writer goroutine's flush;
+//     does not take stays corked for the writer goroutine's flush.
 //
 // Writes the socket's owner (its loop, or its writer goroutine) did not
 // start, such as the pongs and close echoes coder/websocket writes from the
@@ -186,8 +186,7 @@ func (c *batchConn) tryFlush() (left int, written int64, err error) {
 		var n int
 		n, err = c.writeNonBlocking(c.buf)
 		c.written += int64(n)
-		rest := copy(c.buf, c.buf[n:])
-		c.buf = c.buf[:rest]
+		c.buf = c.buf[n:] // not moved: the loop must not copy a large rest
 	}
 	if len(c.buf) == 0 || err != nil {
 		c.buf = c.buf[:0] // on an error, what is left will never go
