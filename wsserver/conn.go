@@ -52,7 +52,19 @@ var bufPool = newBufferPool()
 
 func getBuf() *[]byte { return bufPool.get() }
 
-func putBuf(bp *[]byte) { bufPool.put(bp) }
+// putBuf recycles a box whose buffer is now b. The box holds the largest
+// array its buffer has had; b may have grown past it (append moved it) or
+// be the rest of it after a partial write (resliced from the front), and
+// the box keeps whichever has more room.
+func putBuf(box *[]byte, b []byte) {
+	if box == nil {
+		return
+	}
+	if cap(b) > cap(*box) {
+		*box = b
+	}
+	bufPool.put(box)
+}
 
 // heldLimit is how many gathered bytes make a write the owner did not start
 // wait for the flush.
@@ -106,6 +118,9 @@ func (c *batchConn) Write(p []byte) (int, error) {
 			c.buf = *c.box
 		}
 		c.buf = append(c.buf, p...)
+		if cap(c.buf) > cap(*c.box) {
+			*c.box = c.buf // grown: the box keeps the larger array
+		}
 		c.mu.Unlock()
 		return len(p), nil
 	}
@@ -130,13 +145,14 @@ func (c *batchConn) writeOwned(p []byte, box *[]byte) error {
 	if !c.corked || c.closed || len(c.buf) > 0 {
 		c.mu.Unlock()
 		_, err := c.Write(p)
-		*box = p
-		putBuf(box)
+		putBuf(box, p)
 		return err
 	}
 	if c.box != nil {
-		*c.box = c.buf
-		putBuf(c.box)
+		putBuf(c.box, c.buf)
+	}
+	if cap(p) > cap(*box) {
+		*box = p
 	}
 	c.buf, c.box = p, box
 	c.mu.Unlock()
@@ -236,8 +252,7 @@ func (c *batchConn) flush() (int64, error) {
 		c.mu.Unlock()
 		var n int
 		n, err = c.Conn.Write(out)
-		*box = out
-		putBuf(box)
+		putBuf(box, out)
 		c.mu.Lock()
 		c.written += int64(n)
 		c.drained.Broadcast()
@@ -255,8 +270,7 @@ func (c *batchConn) flush() (int64, error) {
 func (c *batchConn) uncorkLocked() {
 	c.corked, c.gathering = false, false
 	if c.box != nil {
-		*c.box = c.buf
-		putBuf(c.box)
+		putBuf(c.box, c.buf)
 	}
 	c.buf, c.box = nil, nil
 	c.drained.Broadcast()

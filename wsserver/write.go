@@ -268,8 +268,7 @@ func (s *session) writeBatch(batch []outItem, size *int64) error {
 				err = s.bc.writeOwned(it.data, it.box)
 			} else {
 				_, err = s.fw.Write(it.data)
-				*it.box = it.data
-				putBuf(it.box)
+				putBuf(it.box, it.data)
 			}
 			it.data, it.box = nil, nil
 		case outText, outBinary:
