@@ -145,23 +145,27 @@ func (t *Thread) Exit(code int) {
 // Quit is Exit(0).
 func (t *Thread) Quit() { t.Exit(0) }
 
-// Wait blocks until the thread has finished (or was never started).
-func (t *Thread) Wait() {
-	t.mu.Lock()
-	done := t.done
-	t.mu.Unlock()
-	if done != nil {
-		<-done
-	}
-}
+// Wait blocks until the thread has finished (or was never started). Called
+// on the thread's own goroutine it would wait forever: like Qt, it warns
+// "QThread::wait: Thread tried to wait on itself" and returns.
+func (t *Thread) Wait() { t.WaitTimeout(-1) }
 
-// WaitTimeout is Wait with a limit; it reports whether the thread finished
-// in time (QThread::wait(deadline)).
+// WaitTimeout is Wait with a limit (a negative d: none); it reports whether
+// the thread finished in time (QThread::wait(deadline)). On the thread's own
+// goroutine it warns and reports false, as Qt does.
 func (t *Thread) WaitTimeout(d time.Duration) bool {
 	t.mu.Lock()
 	done := t.done
 	t.mu.Unlock()
 	if done == nil {
+		return true
+	}
+	if t.loop.IsCurrent() {
+		Warning("QThread::wait: Thread tried to wait on itself")
+		return false
+	}
+	if d < 0 {
+		<-done
 		return true
 	}
 	select { // finished already: true even for d <= 0, whatever select picks

@@ -625,3 +625,26 @@ func TestTimerCallOnTimeoutWithContextOnAnotherThread(t *testing.T) {
 		t.Fatal("slot did not run")
 	}
 }
+
+// A thread waiting on itself would never return: Qt warns "QThread::wait:
+// Thread tried to wait on itself" and returns false; so do Wait and
+// WaitTimeout here, and the thread then finishes normally.
+func TestThreadWaitOnItselfWarns(t *testing.T) {
+	w := lcCaptureWarnings(t)
+	var th *signals.Thread
+	results := make(chan bool, 2)
+	th = signals.CreateThread(func() {
+		th.Wait()
+		results <- true // Wait returned
+		results <- th.WaitTimeout(time.Hour)
+	})
+	th.Start()
+	lcWaitThread(t, th)
+	if returned, timed := <-results, <-results; !returned || timed {
+		t.Fatalf("Wait returned %v, WaitTimeout = %v; want the return and false", returned, timed)
+	}
+	want := "QThread::wait: Thread tried to wait on itself"
+	if got := w.get(); len(got) != 2 || got[0] != want || got[1] != want {
+		t.Fatalf("warnings %q; want %q twice", got, want)
+	}
+}
