@@ -44,6 +44,7 @@ type session struct {
 	closing  bool // a close frame was sent or received; state Closing
 	finished bool // the final signals were emitted
 
+	flushFn     func() // s.flushEvent, made once: a method value allocates
 	wmu         sync.Mutex
 	queue       []outItem
 	spare       []outItem
@@ -75,8 +76,10 @@ func (s *session) setFrameWriter(fw net.Conn, compressed bool) {
 
 // newSessionFor returns a session without a connection yet.
 func newSessionFor(ws *WebSocket, client bool) *session {
-	return &session{ws: ws, client: client, done: make(chan struct{}), stop: make(chan struct{}),
+	s := &session{ws: ws, client: client, done: make(chan struct{}), stop: make(chan struct{}),
 		credits: make(chan struct{}, readAhead)}
+	s.flushFn = s.flushEvent
+	return s
 }
 
 // stopReading makes the reader goroutine return instead of waiting for the

@@ -276,7 +276,6 @@ var frameErrorReasons = []struct{ coder, qt string }{
 // Qt has none for.
 const reasonUnmasked = "Frame from a client is not masked."
 
-
 // qtFrameErrorReason returns Qt's close reason for a frame error, or the
 // error's text when Qt has no such error.
 func qtFrameErrorReason(err error) string {

@@ -89,7 +89,7 @@ func (s *session) push(limit int64, add func() int64) bool {
 		if s.ws.Loop().IsCurrent() {
 			if !s.flushPosted {
 				s.flushPosted = true
-				s.ws.Loop().PostEvent(s.ws.AsObject(), s.flushEvent, eventloop.LowEventPriority)
+				s.ws.Loop().PostEvent(s.ws.AsObject(), s.flushFn, eventloop.LowEventPriority)
 			}
 		} else {
 			s.writing, start = true, true
