@@ -264,7 +264,13 @@ func (ws *WebSocket) dialed(s *session, c *websocket.Conn, resp *http.Response, 
 		return
 	}
 	s.c = c
-	s.setFrameWriter(s.fw, false) // the client asks for no compression
+	fw := s.fw
+	if _, ok := fw.(*tls.Conn); !ok && resp != nil && resp.TLS != nil {
+		// TLS made by the transport itself (through a proxy): the session
+		// cannot reach the connection above it, so coder/websocket frames.
+		fw = nil
+	}
+	s.setFrameWriter(fw, false) // the client asks for no compression
 	s.applyReadLimit()
 	local, peer := s.addrs()
 	ws.mu.Lock()
