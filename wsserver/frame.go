@@ -85,8 +85,3 @@ func mask(p []byte, key [4]byte) {
 		p[i] ^= key[i%4]
 	}
 }
-
-// pingFrame builds a ping frame; clients mask it with a fresh key.
-func pingFrame(payload []byte, masked bool) []byte {
-	return appendFrame(make([]byte, 0, 14+len(payload)), finBit|opPing, payload, masked)
-}

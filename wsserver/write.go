@@ -274,16 +274,16 @@ func (s *session) writeBatch(batch []outItem, size *int64) error {
 		case outText, outBinary:
 			err = s.writeMessage(ctx, *it)
 		case outPing:
-			if s.fw == nil { // no frame writer (mounted on a program's mux): coder's own ping
-				c := s.c
-				s.wg.Go(func() {
-					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-					defer cancel()
-					_ = c.Ping(ctx)
-				})
-				continue
-			}
-			_, err = s.fw.Write(pingFrame(it.data, s.client))
+			// Only without a frame writer (mounted on a program's mux, or
+			// TLS through a proxy): coder/websocket's own ping and payload.
+			// Otherwise Ping queued a ready frame.
+			c := s.c
+			s.wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				_ = c.Ping(ctx)
+			})
+			continue
 		case outClose:
 			if _, err := s.bc.flush(); err != nil {
 				return err
