@@ -96,7 +96,8 @@
 //	server                  inprocess, child or url
 //	server_rss_base_mib, server_rss_peak_mib     the server process's VmRSS
 //	                        before it started and at its peak (sampled every
-//	                        second); with -url only if -pid is given
+//	                        second, or ten times in a shorter run); with -url
+//	                        only if -pid is given
 //	server_heap_base_mib, server_heap_peak_mib   its Go heap in use
 //	server_goroutines_base, server_goroutines_peak, server_goroutines_after
 //	                        its goroutines before it started, at the peak,

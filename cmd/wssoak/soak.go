@@ -46,7 +46,7 @@ const (
 	kServerDied    = "server_died"
 	rotations      = 61 // message k uses the connection's pattern shifted by k mod rotations
 	readSlack      = 4096
-	sampleInterval = time.Second
+	sampleInterval = time.Second // at most; a short run samples ten times
 	hexDigits      = "0123456789abcdef"
 	alphabet       = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 )
@@ -140,7 +140,7 @@ func soak(cfg config, log *loadtool.Logger, interrupt <-chan struct{}) (result, 
 		s.tr.CloseAll()
 	})
 	sampleStop, sampleDone := make(chan struct{}), make(chan struct{})
-	go s.sampler(sampleStop, sampleDone)
+	go s.sampler(min(sampleInterval, max(cfg.duration/10, 10*time.Millisecond)), sampleStop, sampleDone)
 
 	transport := &http.Transport{DialContext: s.tr.DialContext, MaxIdleConnsPerHost: -1}
 	if cfg.insecure {
@@ -228,10 +228,12 @@ func soak(cfg config, log *loadtool.Logger, interrupt <-chan struct{}) (result, 
 	return res, failed
 }
 
-// sampler samples the figures every second until stop is closed.
-func (s *soaker) sampler(stop <-chan struct{}, done chan<- struct{}) {
+// sampler samples the figures every interval until stop is closed. A
+// short run samples often enough to see its peak: right after the dials
+// the server may not have taken every connection yet.
+func (s *soaker) sampler(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	t := time.NewTicker(sampleInterval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
