@@ -70,9 +70,6 @@ func putBuf(box *[]byte, b []byte) {
 // wait for the flush.
 const heldLimit = 64 << 10
 
-// errConnClosed is what a write waiting on a closed batchConn returns.
-var errConnClosed = net.ErrClosed
-
 func newBatchConn(c net.Conn) *batchConn {
 	bc := &batchConn{Conn: c}
 	bc.drained.L = &bc.mu
@@ -110,7 +107,7 @@ func (c *batchConn) Write(p []byte) (int, error) {
 	}
 	if c.closed {
 		c.mu.Unlock()
-		return 0, errConnClosed
+		return 0, net.ErrClosed
 	}
 	if c.corked {
 		if c.box == nil {

@@ -34,8 +34,11 @@ func (s *session) readLoop() {
 		var m message
 		if err == nil {
 			s.stall.start(s)
-			s.pr = progressReader{r, &s.stall}
-			m, err = readMessage(typ, &s.pr)
+			if s.bc == nil { // no batchConn counting the reads: count them here
+				s.pr = progressReader{r, &s.stall}
+				r = &s.pr
+			}
+			m, err = readMessage(typ, r)
 			s.stall.stop()
 		}
 		if err == nil && s.bc.peerEnded() {

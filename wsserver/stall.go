@@ -92,7 +92,7 @@ func (st *stallTimer) check() {
 }
 
 // progressReader counts the reads of a message that return bytes, for a
-// session without a batchConn.
+// session without a batchConn (mounted on a program's mux).
 type progressReader struct {
 	r  io.Reader
 	st *stallTimer
