@@ -2,195 +2,252 @@ package wsserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
-	"sync/atomic"
+	"time"
 
-	"github.com/coder/websocket"
+	"github.com/qtgo/qtgo/wsserver/internal/wire"
 )
 
-// ServeHTTP runs the opening handshake of r, in Qt's order (ws §1.6), and
-// queues the upgraded connection for NextPendingConnection. The server's
-// own listener sends every connection here; a program may also mount the
-// server on its own mux, e.g. mux.Handle("/ws", srv). Mounted that way, the
-// connection comes from the program's http.Server, so the handshake timeout
-// is that server's and writes are not batched.
-func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// The server's opening handshake, in Qt's order (ws §1.6): the request's
+// head is read (at most 819204 bytes), the pending limit is checked, the
+// request validated (handshake.go), OriginAuthenticationRequired emitted,
+// the answer written, and the upgraded connection queued.
+
+// handshake runs the opening handshake of an accepted connection, on its
+// own goroutine. timer, if not nil, is the handshake timer: it closes the
+// connection when it fires.
+func (srv *WebSocketServer) handshake(c net.Conn, timer *time.Timer) {
+	defer srv.forget(c)
+	if !srv.track(c) {
+		stopTimer(timer)
+		_ = c.Close()
+		return
+	}
+	fail := func() {
+		stopTimer(timer)
+		_ = c.Close()
+	}
+	nc := c
+	if srv.mode == SecureMode {
+		tc := tls.Server(c, srv.serverTLS(srv.SslConfiguration()))
+		if err := tc.HandshakeContext(context.Background()); err != nil {
+			fail() // Qt drops a failed TLS handshake without a word
+			return
+		}
+		nc = tc
+	}
+	head, rest, err := wire.ReadRequestHead(nc)
+	if errors.Is(err, wire.ErrHeadTooLarge) {
+		fail()
+		srv.setError(CloseCodeTooMuchData, "Header is too large.")
+		return
+	}
+	if err != nil {
+		fail()
+		return
+	}
+	r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(head)))
+	if err != nil {
+		fail() // a malformed request: Qt closes without an answer
+		return
+	}
+	r.RemoteAddr = c.RemoteAddr().String()
+	if tc, ok := nc.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		r.TLS = &st
+	}
 	srv.mu.Lock()
 	pages := srv.pages
 	srv.mu.Unlock()
 	if pages != nil && !isUpgradeRequest(r) {
-		pages.ServeHTTP(w, r)
+		stopTimer(timer)
+		srv.servePage(nc, append(head, rest...))
 		return
 	}
-	// 1. The pending limit, before anything else (Qt: no answer at all).
-	// Like Qt, it counts the sockets queued and not yet taken; handshakes
-	// still under way on other goroutines do not count (in Qt, single-
-	// threaded, a finished handshake is queued and taken before the next
-	// one is checked). Those that pass here while the loop is busy are
-	// checked again when they are queued (step 5), so the queue never
-	// exceeds the limit.
-	srv.mu.Lock()
-	full := len(srv.pending) >= srv.maxPending
-	srv.mu.Unlock()
-	if full {
+	srv.upgrade(c, nc, r, rest, timer)
+}
+
+// upgrade runs the handshake from the pending limit on: the request r came
+// on nc (key is the accepted connection under it, as track knows it), rest
+// holds the bytes that followed it.
+func (srv *WebSocketServer) upgrade(key, nc net.Conn, r *http.Request, rest []byte, timer *time.Timer) {
+	fail := func() {
+		stopTimer(timer)
+		_ = nc.Close()
+	}
+	// 1. The pending limit. Like Qt, it counts the sockets queued and not
+	// yet taken; a handshake that passes it holds a place in the queue
+	// until it is queued or fails, so the queue never exceeds the limit
+	// however many handshakes run at once (in Qt, single-threaded, each
+	// handshake completes before the next is checked).
+	if !srv.reserve() {
+		fail()
 		srv.setError(CloseCodeAbnormalDisconnection, "Too many pending connections.")
-		dropConnection(w)
 		return
 	}
-	// 2. Qt's validation; Qt closes silently, we answer 400 (docs/porting.md)
-	// and close as Qt does.
+	queued := false
+	defer func() {
+		if !queued {
+			srv.unreserve()
+		}
+	}()
+	// 2. Qt's validation: an invalid request is closed without an answer.
 	req, err := parseHandshake(r, srv.mode == SecureMode)
 	if err != nil {
-		w.Header().Set("Connection", "close")
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		fail()
+		return
+	}
+	// 3. The origin, decided by the slots on the server's loop.
+	allowed, decided := srv.originAllowed(req.origin)
+	if !decided {
+		fail() // the server was deleted meanwhile: no verdict, no error
+		return
+	}
+	if !allowed {
+		stopTimer(timer)
+		_, _ = nc.Write([]byte("HTTP/1.1 403 Access Forbidden\r\n\r\n"))
+		_ = nc.Close()
+		srv.setError(CloseCodePolicyViolated, "Access forbidden.")
 		return
 	}
 	if !slices.Contains(req.versions, Version13) {
+		stopTimer(timer)
+		_, _ = nc.Write([]byte("HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+		_ = nc.Close()
 		srv.setError(CloseCodeProtocolError, "Unsupported version requested.")
-		reject(w, "HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\n\r\n")
 		return
 	}
 
-	// 3. The origin, decided by the slots on the server's loop.
-	allowed, decided := srv.originAllowed(r, req.origin)
-	if !decided {
-		return // the client has gone, or the server was deleted: no verdict, no error
-	}
-	if !allowed {
-		srv.setError(CloseCodePolicyViolated, "Access forbidden.")
-		reject(w, "HTTP/1.1 403 Access Forbidden\r\n\r\n")
-		return
-	}
-
-	// 4. The 101 response: Qt's headers, then coder/websocket's.
+	// 4. The 101, Qt's lines in Qt's order.
 	srv.mu.Lock()
-	name, protocol := srv.name, chooseSubprotocol(req.protocols, srv.subprotocols)
-	compression := websocket.CompressionDisabled
-	if srv.deflate {
-		compression = websocket.CompressionContextTakeover
-	}
+	name, protocol, deflate := srv.name, chooseSubprotocol(req.protocols, srv.subprotocols), srv.deflate
 	srv.mu.Unlock()
-	h := w.Header()
-	if name != "" {
-		h.Set("Server", name)
+	var ext *wire.Deflate
+	var extHeader string
+	if deflate {
+		extHeader, ext = wire.AcceptDeflate(r.Header.Values("Sec-WebSocket-Extensions"))
 	}
-	allowOrigin := req.origin
-	if allowOrigin == "" {
-		allowOrigin = "*"
-	}
-	h.Set("Access-Control-Allow-Credentials", "false")
-	h.Set("Access-Control-Allow-Methods", "GET")
-	h.Set("Access-Control-Allow-Headers", "content-type")
-	h.Set("Access-Control-Allow-Origin", allowOrigin)
-	// coder/websocket wants version 13 alone and one 16-byte key; Qt takes
-	// lists such as "8, 13" and any non-empty key (its first one), so the
-	// request is normalised and the accept value computed from the real
-	// key. The socket's Request keeps the headers as received.
-	versions, keys := r.Header.Values("Sec-WebSocket-Version"), r.Header.Values("Sec-WebSocket-Key")
-	r.Header.Set("Sec-WebSocket-Version", "13")
-	r.Header.Set("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==")
-	ownConn, _ := batchConnOf(r.Context())
-	accepting := &acceptWriter{ResponseWriter: w, accept: acceptKey(req.key), ownConn: ownConn != nil}
-	var protocols []string
-	if protocol != "" {
-		protocols = []string{protocol}
-	}
-	var sess atomic.Pointer[session]
-	c, err := websocket.Accept(accepting, r, &websocket.AcceptOptions{
-		Subprotocols:       protocols,
-		InsecureSkipVerify: true, // the origin was decided above
-		CompressionMode:    compression,
-		OnPongReceived: func(_ context.Context, p []byte) {
-			if s := sess.Load(); s != nil {
-				s.ws.pongReceived(s, p)
-			}
-		},
-	})
-	r.Header["Sec-Websocket-Version"], r.Header["Sec-Websocket-Key"] = versions, keys
-	if err != nil {
-		return // coder/websocket has answered
-	}
-	if !stopHandshakeTimer(r.Context()) {
-		_ = c.CloseNow() // the timer won the race and closed the connection
+	if !stopTimer(timer) {
+		_ = nc.Close() // the timer won the race and closed the connection
 		return
 	}
-	bc, fw := batchConnOf(r.Context())
-	compressed := deflateNegotiated(w.Header())
+	if _, err := nc.Write(response101(req, name, protocol, extHeader, time.Now())); err != nil {
+		_ = nc.Close()
+		return
+	}
 
 	// 5. The socket, made on the server's loop, queued, announced. Until it
 	// is queued, Delete closes the connection (Qt's destructor aborts it).
-	srv.mu.Lock()
-	select {
-	case <-srv.closing:
-		srv.mu.Unlock()
-		_ = c.CloseNow()
-		return
-	default:
-	}
-	srv.upgrading[c] = struct{}{}
-	srv.mu.Unlock()
 	peer, _ := netip.ParseAddrPort(r.RemoteAddr)
 	var local netip.AddrPort
-	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if ta, ok := a.(*net.TCPAddr); ok {
-			local = ta.AddrPort()
-		}
+	if a, ok := nc.LocalAddr().(*net.TCPAddr); ok {
+		local = a.AddrPort()
 	}
 	hdr := r.Clone(context.Background())
 	hdr.URL = req.url
-	srv.onLoop(func() {
-		// On the loop, as Delete is: nothing can close the server meanwhile.
+	done := make(chan bool, 1)
+	posted := srv.post(func() {
 		srv.mu.Lock()
-		_, live := srv.upgrading[c]
-		delete(srv.upgrading, c)
-		full := len(srv.pending) >= srv.maxPending
+		_, live := srv.handshaking[key]
 		srv.mu.Unlock()
-		if !live { // Delete has closed the connection
-			return
-		}
-		if full {
-			// Handshakes that passed step 1 while the loop was busy find
-			// the queue full: the limit holds all the same, and the
-			// connection is closed without a word, as Qt closes one it
-			// refuses (here after the 101).
-			_ = c.CloseNow()
-			srv.setError(CloseCodeAbnormalDisconnection, "Too many pending connections.")
+		if !live || srv.IsDeleted() {
+			done <- false
 			return
 		}
 		ws := newWebSocket(nil)
 		ws.server, ws.origin, ws.version = true, req.origin, Version13
-		s := newSession(ws, c, bc, fw, compressed, false)
+		s := newSession(ws, false)
+		cfg := s.wireConfig()
+		cfg.Deflate = ext
+		s.c = wire.NewConn(nc, rest, cfg)
 		ws.mu.Lock()
 		ws.state = ConnectedState
 		ws.sess = s
-		ws.request, ws.resource = hdr, req.url.String()
+		ws.request, ws.resource = hdr, prettyURL(req.url)
 		ws.options.subprotocols = req.protocols
-		ws.subprotocol = protocol // not c.Subprotocol(): acceptWriter respells its header
+		ws.subprotocol = protocol
 		ws.local, ws.peer = local, peer
 		ws.peerName = peer.Addr().Unmap().String()
+		ws.errString, ws.tcpErrString = "Unknown error", "Unknown error" // Qt copies the TCP socket's into its own
 		ws.mu.Unlock()
-		sess.Store(s)
 		srv.mu.Lock()
+		delete(srv.handshaking, key)
+		srv.reserved--
 		srv.pending = append(srv.pending, ws)
 		srv.mu.Unlock()
+		done <- true
 		srv.NewConnection.Emit()
 	})
+	select {
+	case queued = <-done:
+	case <-posted:
+		select { // the server was deleted: unless the socket was queued first
+		case queued = <-done:
+		default:
+		}
+	}
+	if !queued {
+		_ = nc.Close()
+	}
+}
+
+// response101 is Qt's 101 answer (QWebSocketHandshakeResponse).
+func response101(req handshakeRequest, serverName, protocol, extensions string, now time.Time) []byte {
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+	b.WriteString("Sec-WebSocket-Accept: " + acceptKey(req.key) + "\r\n")
+	if protocol != "" {
+		b.WriteString("Sec-WebSocket-Protocol: " + protocol + "\r\n")
+	}
+	if extensions != "" {
+		b.WriteString("Sec-WebSocket-Extensions: " + extensions + "\r\n")
+	}
+	if serverName != "" {
+		b.WriteString("Server: " + serverName + "\r\n")
+	}
+	origin := qtTrim(req.origin)
+	if origin == "" {
+		origin = "*"
+	}
+	b.WriteString("Access-Control-Allow-Credentials: false\r\nAccess-Control-Allow-Methods: GET\r\n" +
+		"Access-Control-Allow-Headers: content-type\r\nAccess-Control-Allow-Origin: " + origin + "\r\n")
+	b.WriteString("Date: " + now.UTC().Format("Mon, 02 Jan 2006 15:04:05") + " GMT\r\n\r\n")
+	return []byte(b.String())
+}
+
+// reserve takes a place in the pending queue for a handshake, if there is
+// one.
+func (srv *WebSocketServer) reserve() bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if len(srv.pending)+srv.reserved >= srv.maxPending {
+		return false
+	}
+	srv.reserved++
+	return true
+}
+
+func (srv *WebSocketServer) unreserve() {
+	srv.mu.Lock()
+	srv.reserved--
+	srv.mu.Unlock()
 }
 
 // originAllowed emits OriginAuthenticationRequired on the server's loop and
 // waits for the verdict. Without slots every origin passes. decided is
-// false when the wait ended without a verdict: the client went away or the
-// server was deleted.
-func (srv *WebSocketServer) originAllowed(r *http.Request, origin string) (allowed, decided bool) {
+// false when the server was deleted before a verdict.
+func (srv *WebSocketServer) originAllowed(origin string) (allowed, decided bool) {
 	if !srv.OriginAuthenticationRequired.IsConnected() {
 		return true, true
 	}
@@ -200,98 +257,88 @@ func (srv *WebSocketServer) originAllowed(r *http.Request, origin string) (allow
 		return auth.Allowed(), true
 	}
 	verdict := make(chan bool, 1)
-	o := srv.AsObject()
-	srv.Loop().PostSocketEvent(o, func() {
-		if o.IsDeleted() || r.Context().Err() != nil {
-			return // nobody waits for this verdict any more
-		}
+	posted := srv.post(func() {
 		srv.OriginAuthenticationRequired.Emit(auth)
 		verdict <- auth.Allowed()
 	})
 	select {
 	case ok := <-verdict:
 		return ok, true
-	case <-r.Context().Done():
-		return false, false
-	case <-srv.closing:
+	case <-posted:
 		return false, false
 	}
 }
 
-// acceptWriter gives the 101 the Sec-WebSocket-Accept of the client's own
-// key (see ServeHTTP); coder/websocket hijacks the connection underneath.
-type acceptWriter struct {
-	http.ResponseWriter
-	accept  string
-	ownConn bool // the server's own listener accepted the connection
-}
-
-func (w *acceptWriter) WriteHeader(code int) {
-	if code == http.StatusSwitchingProtocols {
-		h := w.Header()
-		h.Set("Sec-WebSocket-Accept", w.accept)
-		// RFC 6455's (and Qt's) spelling on the wire, not net/http's
-		// canonical "Sec-Websocket-Accept".
-		for _, name := range []string{"Sec-WebSocket-Accept", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions"} {
-			if v, ok := h[http.CanonicalHeaderKey(name)]; ok {
-				delete(h, http.CanonicalHeaderKey(name))
-				h[name] = v
-			}
+// post queues fn to the server's loop. The channel it returns is closed
+// when fn will never run: the server was deleted.
+func (srv *WebSocketServer) post(fn func()) <-chan struct{} {
+	o := srv.AsObject()
+	srv.Loop().PostSocketEvent(o, func() {
+		if !o.IsDeleted() {
+			fn()
 		}
-	}
-	w.ResponseWriter.WriteHeader(code)
+	})
+	return srv.closing
 }
 
-// Unwrap lets http.ResponseController reach the connection's Hijacker.
-func (w *acceptWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// controlBufferSize is the write buffer coder/websocket gets when the
-// session frames the data itself: it writes only control frames (at most
-// 131 bytes) through it.
-const controlBufferSize = 256
-
-// Hijack hands the connection to coder/websocket. net/http gives a 4 KiB
-// write buffer with it; on the server's own connections without
-// compression the session frames messages itself and coder/websocket
-// writes only control frames, so a small buffer does, and an idle socket
-// holds 3.8 KiB less.
-func (w *acceptWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
-	if err == nil && w.ownConn && !deflateNegotiated(w.Header()) {
-		brw.Writer = bufio.NewWriterSize(c, controlBufferSize)
+// track records a connection in its handshake, for Destruct; it reports
+// false when the server is being deleted.
+func (srv *WebSocketServer) track(c net.Conn) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	select {
+	case <-srv.closing:
+		return false
+	default:
 	}
-	return c, brw, err
+	srv.handshaking[c] = struct{}{}
+	return true
 }
 
-// reject writes Qt's exact refusal (response, status line and headers as
-// Qt sends them, no body) and closes the connection, as Qt does after a
-// 400 or 403.
-func reject(w http.ResponseWriter, response string) {
-	if c, brw, err := http.NewResponseController(w).Hijack(); err == nil {
-		_, _ = brw.WriteString(response)
-		_ = brw.Flush()
-		_ = c.Close()
+// forget drops a connection whose handshake is over (queued or closed).
+func (srv *WebSocketServer) forget(c net.Conn) {
+	srv.mu.Lock()
+	delete(srv.handshaking, c)
+	srv.mu.Unlock()
+}
+
+func stopTimer(t *time.Timer) bool { return t == nil || t.Stop() }
+
+// ServeHTTP runs the opening handshake of r, a request a program's own
+// http.Server received (the server mounted on a mux, e.g.
+// mux.Handle("/ws", srv)), and queues the upgraded connection for
+// NextPendingConnection. The handshake timeout is then that server's. A
+// request that does not ask for a WebSocket goes to SetHTTPHandler's
+// handler if there is one.
+func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	srv.mu.Lock()
+	pages := srv.pages
+	srv.mu.Unlock()
+	if pages != nil && !isUpgradeRequest(r) {
+		pages.ServeHTTP(w, r)
 		return
 	}
-	// Not hijackable (HTTP/2): the same status through net/http.
-	code, _ := strconv.Atoi(response[len("HTTP/1.1 "):len("HTTP/1.1 xxx")])
-	w.Header().Set("Connection", "close")
-	if code == http.StatusBadRequest {
-		w.Header().Set("Sec-WebSocket-Version", "13")
+	c, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, "wsserver: the connection cannot be upgraded", http.StatusInternalServerError)
+		return
 	}
-	w.WriteHeader(code)
-}
-
-// dropConnection closes the connection without an answer, as Qt does when
-// the pending queue is full.
-func dropConnection(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if c, _, err := hj.Hijack(); err == nil {
-			_ = c.Close()
-			return
-		}
+	_ = c.SetDeadline(time.Time{})
+	var rest []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		rest, _ = brw.Reader.Peek(n)
+		rest = bytes.Clone(rest)
 	}
-	http.Error(w, "Too many pending connections.", http.StatusServiceUnavailable)
+	nc := c
+	if tc, ok := c.(*net.TCPConn); ok {
+		nc = wire.Wrap(tc)
+	}
+	if !srv.track(nc) {
+		_ = nc.Close()
+		return
+	}
+	defer srv.forget(nc)
+	srv.upgrade(nc, nc, r, rest, nil)
 }
 
 // HandleConnection runs the handshake on a connection accepted elsewhere
@@ -301,19 +348,49 @@ func (srv *WebSocketServer) HandleConnection(c net.Conn) {
 	if c == nil {
 		return
 	}
+	srv.serving.Add(1)
+	go func() {
+		defer srv.serving.Done()
+		srv.handshake(wire.Wrap(c), nil)
+	}()
+}
+
+// servePage hands a connection whose request is not a handshake to the
+// handler of SetHTTPHandler, through an http.Server of the server's own;
+// prefix holds what was read of it. Further requests on the connection
+// are that server's; one that asks for a WebSocket comes back to
+// ServeHTTP.
+func (srv *WebSocketServer) servePage(c net.Conn, prefix []byte) {
 	srv.mu.Lock()
-	if srv.handoff == nil {
-		srv.handoff = newHandoffListener(srv)
-		h, ln := srv.httpServerLocked(), srv.handoff
+	if srv.pagesLn == nil {
+		srv.pagesLn = newHandoffListener()
+		srv.pagesSrv = &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: srv.handshakeTimeout,
+			MaxHeaderBytes:    wire.MaxHeadSize,
+			ErrorLog:          log.New(io.Discard, "", 0),
+		}
+		h, ln := srv.pagesSrv, srv.pagesLn
 		srv.serving.Go(func() { _ = h.Serve(ln) })
 	}
-	ln := srv.handoff
+	ln := srv.pagesLn
 	srv.mu.Unlock()
-	select {
-	case ln.handoff <- srv.wrapConn(c, false):
-	case <-ln.done:
-		_ = c.Close()
+	ln.hand(&replayConn{Conn: c, prefix: prefix})
+}
+
+// A replayConn returns prefix before what its connection reads.
+type replayConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (c *replayConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
 	}
+	return c.Conn.Read(p)
 }
 
 // errNoPeerCertificate is QSslError::NoPeerCertificate's text.

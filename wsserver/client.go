@@ -6,15 +6,16 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/coder/websocket"
+	"github.com/qtgo/qtgo/wsserver/internal/wire"
 )
 
 // Open connects to url, a ws:// or wss:// URL (QWebSocket::open). The state
@@ -71,7 +72,7 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 		return
 	}
 	ws.mu.Lock()
-	proxy, tlsConf, ignore := ws.proxy, ws.tlsConfig, ws.ignoreSsl
+	proxy, tlsConf := ws.proxy, ws.tlsConfig
 	old := ws.sess
 	ws.mu.Unlock()
 	if proxy.Type != DefaultProxy && proxy.Type != NoProxy {
@@ -83,94 +84,104 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 		old.abort()
 	}
 
-	s := newSessionFor(ws, true)
+	s := newSession(ws, true)
 	ws.mu.Lock()
 	ws.sess = s
 	ws.request, ws.resource, ws.options, ws.subprotocol = req, resource, opts, ""
 	ws.peerName = u.Hostname()
+	ws.local, ws.peer = netip.AddrPort{}, netip.AddrPort{}
+	ws.err, ws.tcpErrString = UnknownSocketError, "Unknown error"
 	ws.mu.Unlock()
 	ws.setState(ConnectingState)
 
-	var protocols []string
-	for _, p := range opts.subprotocols {
-		if validSubprotocolName(p) {
-			protocols = append(protocols, p)
+	secure := u.Scheme == "wss"
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if secure {
+			port = "443"
 		}
 	}
-	header := req.Header.Clone()
-	if header == nil {
-		header = http.Header{}
+	dc := wire.DialConfig{
+		Secure:     secure,
+		Addr:       net.JoinHostPort(u.Hostname(), port),
+		HostHeader: strings.ToLower(u.Host),
+		Resource:   resource,
+		Origin:     ws.origin,
+		Protocols:  requestedProtocols(opts, req.Header),
+		Header:     requestHeaders(req.Header),
+		Written: func(n int64) {
+			ws.post(func() {
+				if ws.current(s) {
+					ws.BytesWritten.Emit(n)
+				}
+			})
+		},
 	}
-	if ws.origin != "" {
-		header.Set("Origin", ws.origin)
+	if proxy.Type == DefaultProxy {
+		env := &http.Request{URL: &url.URL{Scheme: "http", Host: u.Host}}
+		if secure {
+			env.URL.Scheme = "https"
+		}
+		dc.Proxy, _ = http.ProxyFromEnvironment(env)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel // ending the session (Abort, Delete, reopen) stops the dial
-	var verifyErrs []error
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		s.bc = newBatchConn(c)
-		s.fw = s.bc
-		return s.bc, nil
+	if secure {
+		dc.TLS = ws.clientTLS(ctx, s, tlsConf, u.Hostname())
 	}
-	clientConf := clientTLS(tlsConf, u.Hostname(), ignore, &verifyErrs)
-	tr := &http.Transport{
-		DisableKeepAlives: true,
-		DialContext:       dial,
-		// TLS here rather than in the transport, so that the session
-		// knows the connection to write its frames to.
-		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := dial(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			conf := clientConf
-			if conf.ServerName == "" {
-				conf = conf.Clone()
-				conf.ServerName = u.Hostname() // Go sends no SNI for an IP address
-			}
-			tc := tls.Client(c, conf)
-			if err := tc.HandshakeContext(ctx); err != nil {
-				_ = c.Close()
-				return nil, err
-			}
-			s.fw = tc
-			return tc, nil
-		},
-		TLSClientConfig: clientConf,
-	}
-	if proxy.Type == DefaultProxy {
-		tr.Proxy = http.ProxyFromEnvironment
-	}
-	dialOpts := &websocket.DialOptions{
-		HTTPClient:     &http.Client{Transport: tr},
-		HTTPHeader:     header,
-		Subprotocols:   protocols,
-		OnPongReceived: func(_ context.Context, p []byte) { ws.pongReceived(s, p) },
-	}
-	s.wg.Add(1)
 	go func() {
-		defer s.wg.Done()
-		c, resp, err := websocket.Dial(ctx, u.String(), dialOpts)
-		tr.CloseIdleConnections()
-		if resp != nil && resp.Body != nil && err != nil {
-			_ = resp.Body.Close()
-		}
-		ws.post(func() { ws.dialed(s, c, resp, err, verifyErrs) })
-		if err == nil {
+		c, hs, err := wire.Dial(ctx, dc, s.wireConfig())
+		ws.post(func() { ws.dialed(s, c, hs, err) })
+		if c != nil {
 			// If the socket was deleted or reopened meanwhile, nothing
 			// will take the connection: drop it.
 			select {
-			case <-s.done:
-				_ = c.CloseNow()
+			case <-ctx.Done():
+				c.Abort()
 			default:
 			}
 		}
 	}()
+}
+
+// requestedProtocols is Qt's requestedSubProtocols: the options' names,
+// then those of a raw Sec-WebSocket-Protocol header not listed yet; names
+// Qt finds invalid are dropped with its warning.
+func requestedProtocols(opts WebSocketHandshakeOptions, h http.Header) []string {
+	var out []string
+	add := func(p string) {
+		if !validSubprotocolName(p) {
+			warn(fmt.Sprintf("Ignoring invalid WebSocket subprotocol name %q", p))
+			return
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range opts.subprotocols {
+		add(p)
+	}
+	for _, p := range splitList(h.Values("Sec-WebSocket-Protocol")) {
+		add(p)
+	}
+	return out
+}
+
+// requestHeaders are the request's own header lines, sorted by name (a Go
+// http.Header keeps no order), without those the handshake writes itself.
+func requestHeaders(h http.Header) []wire.HeaderField {
+	var out []wire.HeaderField
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		switch http.CanonicalHeaderKey(name) {
+		case "Sec-Websocket-Protocol", "Host":
+			continue
+		}
+		for _, v := range h[name] {
+			out = append(out, wire.HeaderField{Name: name, Value: v})
+		}
+	}
+	return out
 }
 
 // escapeQuery percent-encodes the bytes of a raw query that may not
@@ -200,12 +211,14 @@ func escapeQuery(q string) string {
 	return string(b)
 }
 
-// clientTLS returns the TLS configuration of a dial to host. Verification
-// errors are collected for SslErrors; with ignore they do not fail the
-// handshake. The certificate must name ServerName if set, else host (a DNS
-// name or an IP address: Go sends no server name for IP hosts, so the host
-// must be passed in).
-func clientTLS(base *tls.Config, host string, ignore bool, errs *[]error) *tls.Config {
+// clientTLS returns the TLS configuration of a dial to host. The server's
+// certificate is verified here rather than by crypto/tls, so that its
+// errors reach PeerVerifyError and SslErrors on the socket's loop while
+// the handshake waits for the slots: a slot that calls IgnoreSslErrors
+// lets it go on, as in Qt. The certificate must name ServerName if set,
+// else host (Go sends no server name for an IP address, so it is set
+// here for the check).
+func (ws *WebSocket) clientTLS(ctx context.Context, s *session, base *tls.Config, host string) *tls.Config {
 	var conf *tls.Config
 	if base != nil {
 		conf = base.Clone()
@@ -215,147 +228,154 @@ func clientTLS(base *tls.Config, host string, ignore bool, errs *[]error) *tls.C
 	} else {
 		conf = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	if conf.ServerName == "" {
+		conf.ServerName = host
+	}
 	if conf.InsecureSkipVerify {
 		return conf
 	}
 	roots, name := conf.RootCAs, conf.ServerName
-	if name == "" {
-		name = host
-	}
 	conf.InsecureSkipVerify = true
 	conf.VerifyConnection = func(cs tls.ConnectionState) error {
-		if len(cs.PeerCertificates) == 0 {
-			return errors.New("no peer certificate")
+		errs := verifyServer(cs.PeerCertificates, roots, name)
+		if len(errs) == 0 {
+			return nil
 		}
-		opts := x509.VerifyOptions{Roots: roots, DNSName: name, Intermediates: x509.NewCertPool()}
-		for _, c := range cs.PeerCertificates[1:] {
-			opts.Intermediates.AddCert(c)
-		}
-		if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
-			*errs = append(*errs, err)
-			if !ignore {
-				return err
+		verdict := make(chan bool, 1)
+		ws.post(func() {
+			if !ws.current(s) {
+				verdict <- false
+				return
 			}
+			for _, e := range errs {
+				ws.PeerVerifyError.Emit(e)
+			}
+			ws.SslErrors.Emit(append([]error(nil), errs...))
+			ws.mu.Lock()
+			ignore := ws.ignoreSsl
+			ws.mu.Unlock()
+			verdict <- ignore
+		})
+		select {
+		case ok := <-verdict:
+			if ok {
+				return nil
+			}
+			return errs[0]
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		return nil
 	}
 	return conf
 }
 
+// verifyServer verifies a server's certificate chain for name.
+func verifyServer(chain []*x509.Certificate, roots *x509.CertPool, name string) []error {
+	if len(chain) == 0 {
+		return []error{errors.New("no peer certificate")}
+	}
+	opts := x509.VerifyOptions{Roots: roots, DNSName: name, Intermediates: x509.NewCertPool()}
+	for _, c := range chain[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	if _, err := chain[0].Verify(opts); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
 // dialed finishes Open on the socket's loop.
-func (ws *WebSocket) dialed(s *session, c *websocket.Conn, resp *http.Response, err error, verifyErrs []error) {
-	ws.mu.Lock()
-	live := ws.sess == s && !s.finished
-	ws.mu.Unlock()
-	if !live {
+func (ws *WebSocket) dialed(s *session, c *wire.Conn, hs *wire.Handshake, err error) {
+	if !ws.current(s) {
 		if c != nil {
-			_ = c.CloseNow()
+			c.Abort()
 		}
 		return
 	}
-	for _, e := range verifyErrs {
-		ws.PeerVerifyError.Emit(e)
-	}
-	if len(verifyErrs) > 0 {
-		ws.SslErrors.Emit(append([]error(nil), verifyErrs...))
-	}
+	s.cancel()
 	if err != nil {
-		ws.dialFailed(s, resp, err)
+		ws.dialFailed(s, err)
 		return
 	}
 	s.c = c
-	fw := s.fw
-	if _, ok := fw.(*tls.Conn); !ok && resp != nil && resp.TLS != nil {
-		// TLS made by the transport itself (through a proxy): the session
-		// cannot reach the connection above it, so coder/websocket frames.
-		fw = nil
-	}
-	s.setFrameWriter(fw, false) // the client asks for no compression
-	s.applyReadLimit()
 	local, peer := s.addrs()
 	ws.mu.Lock()
-	ws.subprotocol = c.Subprotocol()
+	ws.subprotocol = hs.Protocol
 	ws.local, ws.peer = local, peer
 	ws.mu.Unlock()
 	ws.setState(ConnectedState)
 	ws.Connected.Emit()
-	s.startReading()
+	if ws.current(s) {
+		s.startReading() // frames that came with the answer are delivered now
+	}
 }
 
-// dialFailed reports a failed Open in Qt's order: a TCP-level failure
-// changes the state first (QAbstractSocket emits stateChanged before
-// errorOccurred), a failed handshake reports the error first, then
-// disconnects.
-func (ws *WebSocket) dialFailed(s *session, resp *http.Response, err error) {
-	code, msg := classifyDialError(resp, err)
-	if resp != nil {
-		ws.setError(code, msg)
+// dialFailed reports a failed Open in Qt's order. A refused handshake is a
+// WebSocket-level error, reported first, then the connection's end as the
+// TCP socket reports it; a connection that could not be made changes the
+// state first (QAbstractSocket emits stateChanged before errorOccurred).
+func (ws *WebSocket) dialFailed(s *session, err error) {
+	var he *wire.HandshakeError
+	var te *wire.TLSError
+	switch {
+	case errors.As(err, &te):
+		text := "The TLS/SSL connection has been closed"
+		if !isRemoteClose(te.Err) {
+			text = te.Err.Error()
+		}
+		ws.setSocketError(SslHandshakeFailedError, text)
+		ws.finish(s, false)
+		return
+	case errors.As(err, &he):
+		ws.setError(ConnectionRefusedError, he.Reason)
+		ws.setSocketError(RemoteHostClosedError, "The remote host closed the connection")
+		ws.finish(s, false)
+		return
+	case isRemoteClose(err):
+		ws.setSocketError(RemoteHostClosedError, "The remote host closed the connection")
+		ws.finish(s, false)
+		return
+	}
+	code, msg := classifyDialError(err)
+	if code == SslHandshakeFailedError {
+		ws.setSocketError(code, msg)
 		ws.finish(s, false)
 		return
 	}
 	s.finished = true
-	s.end()
+	s.abort()
 	ws.setState(UnconnectedState)
 	ws.Disconnected.Emit()
-	ws.setError(code, msg)
+	ws.setSocketError(code, msg)
 }
 
-// splitVersions splits a Sec-WebSocket-Version list ("8, 13").
-func splitVersions(v string) []string {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// classifyDialError maps a dial failure to Qt's error and string.
-func classifyDialError(resp *http.Response, err error) (SocketError, string) {
-	if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
-		if resp.StatusCode == http.StatusBadRequest {
-			// Qt: a version list without 13 is a version mismatch; any
-			// other 400 is an "unknown error condition".
-			if v := resp.Header.Get("Sec-WebSocket-Version"); v != "" && !slices.Contains(splitVersions(v), "13") {
-				return ConnectionRefusedError, fmt.Sprintf("Handshake: Server requests a version that we don't support: %s.", v)
-			}
-			return ConnectionRefusedError, "QWebSocketPrivate::processHandshake: Unknown error condition encountered. Aborting connection."
-		}
-		phrase := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
-		return ConnectionRefusedError, fmt.Sprintf(
-			"QWebSocketPrivate::processHandshake: Unhandled http status code: %d (%s).", resp.StatusCode, phrase)
-	}
-	if resp != nil {
-		return ConnectionRefusedError, "Invalid handshake response: " + err.Error()
-	}
+// classifyDialError maps a failure to connect to Qt's error and string.
+func classifyDialError(err error) (SocketError, string) {
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
 	switch {
 	case errors.As(err, &dnsErr):
 		return HostNotFoundError, "Host not found"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ConnectionRefusedError, "Connection refused"
-	case errors.As(err, &certErr), strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"),
-		errors.Is(err, http.ErrSchemeMismatch): // a plain server answered the ClientHello (Qt: OpenSSL's "wrong version number")
+	case errors.As(err, &certErr), errors.As(err, &recErr), strings.Contains(err.Error(), "tls:"), strings.Contains(err.Error(), "x509:"):
 		return SslHandshakeFailedError, "The TLS/SSL connection has been closed: " + err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return SocketTimeoutError, "Connection timed out"
 	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) && uerr.Timeout() {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
 		return SocketTimeoutError, "Connection timed out"
 	}
 	return NetworkError, err.Error()
 }
 
 // Destruct is run by Delete before the socket's signals are disconnected:
-// like ~QWebSocket, a connected socket sends a close frame with
-// CloseCodeGoingAway, "Connection closed"; no signal reaches the program
-// afterwards. A socket deleted while it closes still sends the close frame
-// its Close queued (Qt writes it inside close()). The closing handshake
-// runs in the background for at most destructGrace, then the connection is
-// dropped, as Qt drops it with the deleted TCP socket.
+// like ~QWebSocket, a connected socket closes with CloseCodeGoingAway,
+// "Connection closed" (the frame goes out after what is queued, then the
+// connection is shut); no signal reaches the program afterwards. A
+// socket deleted while it closes finishes that close.
 func (ws *WebSocket) Destruct() {
 	ws.mu.Lock()
 	s, state := ws.sess, ws.state
@@ -366,24 +386,12 @@ func (ws *WebSocket) Destruct() {
 	}
 	wasFinished := s.finished
 	s.finished = true
-	if wasFinished || s.c == nil || (state != ConnectedState && state != ClosingState) {
-		s.abort()
+	if !wasFinished && s.c != nil && state == ConnectedState && !s.closing {
+		s.closing = true
+		s.c.Close(uint16(CloseCodeGoingAway), "Connection closed")
 		return
 	}
 	if !s.closing {
-		s.closing = true
-		s.enqueue(outItem{kind: outClose, code: CloseCodeGoingAway, reason: "Connection closed"}, 0)
+		s.abort()
 	}
-	s.flushNow()
-	s.stopReading() // coder/websocket's Close reads the peer's answer itself
-	go func() {
-		t := time.AfterFunc(destructGrace, s.closeTCP)
-		s.wg.Wait()
-		t.Stop()
-		s.end()
-	}()
 }
-
-// destructGrace bounds the closing handshake of a deleted socket (the
-// peer may not read, or not answer).
-const destructGrace = 5 * time.Second

@@ -1,10 +1,14 @@
 package wsserver
 
-import "time"
+import (
+	"time"
+
+	"github.com/qtgo/qtgo/wsserver/internal/wire"
+)
 
 // SetPartialMessageTimeout shortens Qt's 5 s idle timeout for an
-// incomplete message, for a test; it returns the restore function.
+// incomplete frame, for a test; it returns the restore function.
 func SetPartialMessageTimeout(d time.Duration) (restore func()) {
-	old := partialMessageTimeout.Swap(int64(d))
-	return func() { partialMessageTimeout.Store(old) }
+	old := wire.SetStallTimeout(d)
+	return func() { wire.SetStallTimeout(old) }
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file is QWebSocketHandshakeRequest: Qt's validation of an opening
@@ -379,3 +380,75 @@ func isUnreserved(c byte) bool {
 }
 
 func isSubDelim(c byte) bool { return strings.IndexByte("!$&'()*+,;=", c) >= 0 }
+
+// prettyURL is QUrl::toString()'s default form of u (PrettyDecoded), which
+// Qt's server-side resourceName() reports: percent-escapes of characters
+// that may appear as they are (unreserved ones, space, non-ASCII UTF-8)
+// are decoded; escapes of delimiters and controls stay, in upper case.
+func prettyURL(u *url.URL) string {
+	s := u.String()
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			if b != nil {
+				b = append(b, s[i])
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(s)), s[:i]...)
+		}
+		c := unhex(s[i+1])<<4 | unhex(s[i+2])
+		switch {
+		case c == ' ' || c < 0x80 && isUnreserved(c):
+			b = append(b, c)
+		case c >= 0x80:
+			// a UTF-8 sequence of escapes decodes as a whole, if valid
+			seq, n := decodeEscapes(s[i:])
+			if utf8.Valid(seq) && len(seq) > 0 && utf8.FullRune(seq) {
+				b = append(b, seq...)
+				i += n - 1
+				continue
+			}
+			b = append(b, '%', upperHex(c>>4), upperHex(c&15))
+		default:
+			b = append(b, '%', upperHex(c>>4), upperHex(c&15))
+		}
+		i += 2
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+// decodeEscapes decodes the run of %XX escapes of one UTF-8 character at
+// the start of s and returns its bytes and the length of s it spans.
+func decodeEscapes(s string) ([]byte, int) {
+	var seq []byte
+	n := 0
+	for n+2 < len(s) && s[n] == '%' && isHex(s[n+1]) && isHex(s[n+2]) {
+		c := unhex(s[n+1])<<4 | unhex(s[n+2])
+		if len(seq) > 0 && (c < 0x80 || c >= 0xC0) {
+			break // the next character starts
+		}
+		seq = append(seq, c)
+		n += 3
+		if utf8.FullRune(seq) {
+			break
+		}
+	}
+	return seq, n
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func upperHex(c byte) byte { return "0123456789ABCDEF"[c] }

@@ -87,9 +87,8 @@ func TestServerVersionList(t *testing.T) {
 	}
 }
 
-// Requests Qt finds invalid (§1.9) are refused without an error or a
-// signal. Qt closes them silently; this port answers 400 first (net/http
-// has read them as HTTP) and then closes, too.
+// Requests Qt finds invalid (§1.9) are closed without an answer, an error
+// or a signal, as Qt closes them.
 func TestServerInvalidRequests(t *testing.T) {
 	t.Parallel()
 	srv := srvNew(t, "", wsserver.NonSecureMode)
@@ -119,8 +118,8 @@ func TestServerInvalidRequests(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := srvExchange(t, srv, c.request)
-		if line, _, _ := strings.Cut(string(r.data), "\r\n"); !strings.HasPrefix(line, "HTTP/1.") || !strings.Contains(line, " 400 ") {
-			t.Errorf("%s: response %q; want a 400", c.name, r.data)
+		if len(r.data) != 0 {
+			t.Errorf("%s: response %q; want none (Qt closes an invalid request without an answer)", c.name, r.data)
 		}
 		if !r.closedByPeer() {
 			t.Errorf("%s: the connection was not closed: %v", c.name, r.err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -129,14 +130,13 @@ func TestRobustFrameAbuse(t *testing.T) {
 	}
 }
 
-// TestRobustNonMinimalLength documents a deviation: Qt refuses a length
-// written in a longer form than needed (1002 "Lengths smaller than 126
-// must be expressed as one byte." and "… 65536 (2^16) must be expressed as
-// 2 bytes."); coder/websocket, like most WebSocket stacks, accepts it, and
-// the message is delivered (docs/porting.md, WebSocket deviation 17).
+// TestRobustNonMinimalLength: Qt refuses a length written in a longer
+// form than needed (RFC 6455 §5.2), with 1002 "Lengths smaller than 126
+// must be expressed as one byte." or "… 65536 (2^16) must be expressed as
+// 2 bytes.".
 func TestRobustNonMinimalLength(t *testing.T) {
 	t.Parallel()
-	_, log, peer := serverWithRawClient(t)
+	server, log, peer := serverWithRawClient(t)
 	key := [4]byte{9, 8, 7, 6}
 	maskWith := func(p []byte) []byte {
 		out := slices.Clone(p)
@@ -156,19 +156,27 @@ func TestRobustNonMinimalLength(t *testing.T) {
 	if err := peer.writeRaw(wire); err != nil {
 		t.Fatal(err)
 	}
-	log.waitFor(`TextMessageReceived("medium")`)
-	log.expect("non-minimal lengths", `TextFrameReceived("short",true)`, `TextMessageReceived("short")`,
-		`TextFrameReceived("medium",true)`, `TextMessageReceived("medium")`)
+	expectProtocolClose(t, server, log, peer, 0, wsserver.CloseCodeProtocolError,
+		"Lengths smaller than 126 must be expressed as one byte.", true)
+
+	// The 64-bit form of a length that fits 16 bits.
+	server, log, peer = serverWithRawClient(t)
+	wire = append(wire[:0], 0x82, 0x80|127)
+	wire = binary.BigEndian.AppendUint64(wire, 300)
+	wire = append(append(wire, key[:]...), maskWith(make([]byte, 300))...)
+	if err := peer.writeRaw(wire); err != nil {
+		t.Fatal(err)
+	}
+	expectProtocolClose(t, server, log, peer, 0, wsserver.CloseCodeProtocolError,
+		"Lengths smaller than 65536 (2^16) must be expressed as 2 bytes.", true)
 }
 
 // TestRobustStalledControlFrame: a control frame that stops half-way
 // (its header and part of its payload, then nothing while TCP stays open)
 // is Qt's idle partial frame (ws §2.6): after 5 s the socket closes with
 // 1001 "Timeout when reading data from socket.", the local close sequence,
-// no ErrorOccurred. coder/websocket has already dropped the connection at
-// its own 5 s control-frame deadline, so the peer sees the TCP close
-// without a close frame (docs/porting.md, WebSocket deviation 18). Data
-// frames stalled half-way are TestProtocolStalledMessage's.
+// no ErrorOccurred; the peer gets that close frame, then the end of the
+// stream. Data frames stalled half-way are TestProtocolStalledMessage's.
 func TestRobustStalledControlFrame(t *testing.T) {
 	t.Parallel()
 	server, log, peer := serverWithRawClient(t)
@@ -187,8 +195,13 @@ func TestRobustStalledControlFrame(t *testing.T) {
 	if server.Error() != wsserver.UnknownSocketError {
 		t.Errorf("Error = %v; want none (a close, not an error, in Qt)", server.Error())
 	}
+	if f := peer.mustFrame(); f.Opcode != opClose {
+		t.Errorf("frame %v; want the close frame", f)
+	} else if code, reason := f.closeCode(); code != 1001 || reason != "Timeout when reading data from socket." {
+		t.Errorf("close frame %d %q; want Qt's 1001 and reason", code, reason)
+	}
 	if rest := peer.waitEOF(); len(rest) != 0 {
-		t.Errorf("frames %v; want the TCP close alone", rest)
+		t.Errorf("frames %v after the close frame", rest)
 	}
 }
 
@@ -406,7 +419,7 @@ func TestRobustPingFloodNeverRead(t *testing.T) {
 		t.Fatalf("the socket was not aborted; %d pings written, log %q", fl.written.Load(), log.events())
 	}
 	log.expect("never read", errEv(wsserver.SocketTimeoutError), evAboutToClose, evUnconnected, evDisconnected, evReadFinished)
-	if server.ErrorString() != "Writing a pong timed out: the peer does not read what it is sent." {
+	if server.ErrorString() != "Writing to the socket timed out: the peer does not read what it is sent." {
 		t.Errorf("ErrorString = %q", server.ErrorString())
 	}
 	if server.CloseCode() != wsserver.CloseCodeNormal || server.CloseReason() != "" {
@@ -439,34 +452,37 @@ func TestRobustPingFloodNeverRead(t *testing.T) {
 // TestRobustAbruptDisconnect: the peer drops TCP, with a FIN or a reset,
 // in the middle of a frame or of a fragmented message. The server-side
 // socket emits ErrorOccurred(RemoteHostClosedError) and its close states
-// once (ws §2.6), delivers nothing of the cut message, keeps CloseCode
-// 1000, and leaves no goroutine behind. TestOrderTCPDrop has the FIN in a
-// payload. (A FIN at a fragment boundary used to deliver the fragments
-// read so far as a whole message, then close with 1002: coder/websocket
-// takes the end of the stream there for the end of the message.)
+// once (ws §2.6), delivers the frame signals of the fragments that came
+// whole but never the cut message, keeps CloseCode 1000 and its error
+// string ("Unknown error": Qt copies the TCP socket's into its own at the
+// upgrade, and that shadows later TCP errors), and leaves no goroutine
+// behind. TestOrderTCPDrop has the FIN in a payload.
 //
 // Not parallel: each case checks that no goroutine is left.
 func TestRobustAbruptDisconnect(t *testing.T) {
 	frame := func(op byte, fin bool, n int) []byte {
 		return encodeFrame(wsFrame{Fin: fin, Opcode: op, Masked: true, Key: randomKey(), Payload: bytes.Repeat([]byte("z"), n)})
 	}
+	z100 := strings.Repeat("z", 100)
 	cases := []struct {
-		name string
-		wire []byte
+		name   string
+		wire   []byte
+		frames []string // the frame signals of the fragments that came whole
 	}{
-		{"in the first header byte", frame(opText, true, 10)[:1]},
-		{"in a 16-bit length", frame(opBinary, true, 300)[:3]},
-		{"in a 64-bit length", frame(opBinary, true, 70_000)[:6]},
-		{"in the mask key", frame(opText, true, 10)[:4]},
-		{"in a large payload", frame(opBinary, true, 70_000)[:40_000]},
-		{"between fragments", frame(opText, false, 100)},
-		{"between binary fragments", append(frame(opBinary, false, 100), frame(opCont, false, 100)...)},
-		{"in the next fragment's header", append(frame(opText, false, 100), frame(opCont, true, 10)[:1]...)},
-		{"in the next fragment's 16-bit length", append(frame(opBinary, false, 100), frame(opCont, true, 300)[:2]...)},
-		{"in the last fragment", append(frame(opText, false, 100), frame(opCont, true, 100)[:50]...)},
-		{"in a ping's payload", frame(opPing, true, 100)[:60]},
+		{"in the first header byte", frame(opText, true, 10)[:1], nil},
+		{"in a 16-bit length", frame(opBinary, true, 300)[:3], nil},
+		{"in a 64-bit length", frame(opBinary, true, 70_000)[:6], nil},
+		{"in the mask key", frame(opText, true, 10)[:4], nil},
+		{"in a large payload", frame(opBinary, true, 70_000)[:40_000], nil},
+		{"between fragments", frame(opText, false, 100), []string{textFrame(z100, false)}},
+		{"between binary fragments", append(frame(opBinary, false, 100), frame(opCont, false, 100)...),
+			[]string{binaryFrame(z100, false), binaryFrame(z100, false)}},
+		{"in the next fragment's header", append(frame(opText, false, 100), frame(opCont, true, 10)[:1]...), []string{textFrame(z100, false)}},
+		{"in the next fragment's 16-bit length", append(frame(opBinary, false, 100), frame(opCont, true, 300)[:2]...), []string{binaryFrame(z100, false)}},
+		{"in the last fragment", append(frame(opText, false, 100), frame(opCont, true, 100)[:50]...), []string{textFrame(z100, false)}},
+		{"in a ping's payload", frame(opPing, true, 100)[:60], nil},
 		{"in a close frame's payload", encodeFrame(wsFrame{Fin: true, Opcode: opClose, Masked: true, Key: randomKey(),
-			Payload: closePayload(4000, "cut short")})[:9]},
+			Payload: closePayload(4000, "cut short")})[:9], nil},
 	}
 	for _, c := range cases {
 		for _, rst := range []bool{false, true} {
@@ -489,8 +505,9 @@ func TestRobustAbruptDisconnect(t *testing.T) {
 				}
 				log.waitFor(evReadFinished)
 				signaltest.Wait(20 * time.Millisecond)
-				log.expect("drop", append([]string{`TextFrameReceived("whole",true)`, `TextMessageReceived("whole")`}, dropSeq...)...)
-				if server.Error() != wsserver.RemoteHostClosedError || server.ErrorString() != "The remote host closed the connection" {
+				want := append([]string{`TextFrameReceived("whole",true)`, `TextMessageReceived("whole")`}, c.frames...)
+				log.expect("drop", append(want, dropSeq...)...)
+				if server.Error() != wsserver.RemoteHostClosedError || server.ErrorString() != "Unknown error" {
 					t.Errorf("Error = %v %q", server.Error(), server.ErrorString())
 				}
 				if server.CloseCode() != wsserver.CloseCodeNormal {

@@ -1,6 +1,7 @@
 package wsserver
 
 import (
+	"context"
 	"crypto/tls"
 	"testing"
 )
@@ -12,7 +13,8 @@ import (
 func TestTLSMinVersionDefaults(t *testing.T) {
 	srv := NewWebSocketServer("", SecureMode, nil)
 	defer srv.Delete()
-	var verrs []error
+	ws := NewWebSocket("", VersionLatest, nil)
+	defer ws.Delete()
 	for _, c := range []struct {
 		name string
 		base *tls.Config
@@ -29,7 +31,7 @@ func TestTLSMinVersionDefaults(t *testing.T) {
 		if v := srv.serverTLS(c.base).MinVersion; v != c.want {
 			t.Errorf("server, %s: MinVersion %#x; want %#x", c.name, v, c.want)
 		}
-		if v := clientTLS(c.base, "localhost", false, &verrs).MinVersion; v != c.want {
+		if v := ws.clientTLS(context.Background(), nil, c.base, "localhost").MinVersion; v != c.want {
 			t.Errorf("client, %s: MinVersion %#x; want %#x", c.name, v, c.want)
 		}
 		if c.base != nil && c.base.MinVersion != before {

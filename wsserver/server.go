@@ -3,8 +3,6 @@ package wsserver
 import (
 	"crypto/tls"
 	"errors"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,8 +12,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/qtgo/qtgo/signals"
 )
@@ -80,11 +76,12 @@ type WebSocketServer struct {
 	errCode          CloseCode
 	errString        string
 	pending          []*WebSocket
-	upgrading        map[*websocket.Conn]struct{} // upgraded, queueing posted to the loop
+	reserved         int                   // handshakes past the pending check, not queued yet
+	handshaking      map[net.Conn]struct{} // accepted, handshake under way
 	address          HostAddress
 	ln               *listener
-	handoff          *listener
-	httpSrv          *http.Server
+	pagesLn          *handoffListener // SetHTTPHandler's connections
+	pagesSrv         *http.Server
 	paused           bool
 	closing          chan struct{} // closed by Close and Delete: stops waiting handshakes
 	serving          sync.WaitGroup
@@ -107,7 +104,7 @@ func NewWebSocketServer(serverName string, mode SslMode, parent signals.AnyObjec
 		handshakeTimeout: defaultHandshakeTimeout,
 		errCode:          CloseCodeNormal,
 		closing:          make(chan struct{}),
-		upgrading:        map[*websocket.Conn]struct{}{},
+		handshaking:      map[net.Conn]struct{}{},
 	}
 	srv.SetServerName(serverName)
 	signals.Init(srv, parent)
@@ -169,22 +166,8 @@ func (srv *WebSocketServer) serveListener(ln *listener, address HostAddress) {
 	if srv.paused {
 		ln.setPaused(true)
 	}
-	h := srv.httpServerLocked()
 	srv.mu.Unlock()
-	srv.serving.Go(func() { _ = h.Serve(ln) })
-}
-
-// httpServerLocked returns the http.Server that runs handshakes.
-func (srv *WebSocketServer) httpServerLocked() *http.Server {
-	if srv.httpSrv == nil {
-		srv.httpSrv = &http.Server{
-			Handler:        srv,
-			ConnContext:    connContext,
-			MaxHeaderBytes: 8192*100 + 4, // Qt's header limit
-			ErrorLog:       log.New(io.Discard, "", 0),
-		}
-	}
-	return srv.httpSrv
+	srv.serving.Go(func() { srv.acceptLoop(ln) })
 }
 
 // Close stops listening (QWebSocketServer::close). Connections queued and
@@ -240,18 +223,18 @@ func (srv *WebSocketServer) Destruct() {
 	default:
 		close(srv.closing)
 	}
-	h, handoff := srv.httpSrv, srv.handoff
-	upgrading := srv.upgrading
-	srv.upgrading = map[*websocket.Conn]struct{}{}
+	pages, pagesLn := srv.pagesSrv, srv.pagesLn
+	handshaking := srv.handshaking
+	srv.handshaking = map[net.Conn]struct{}{}
 	srv.mu.Unlock()
-	for c := range upgrading { // upgraded, not queued yet: nobody will take them
-		_ = c.CloseNow()
+	for c := range handshaking { // nobody will take them
+		_ = c.Close()
 	}
-	if handoff != nil {
-		_ = handoff.Close()
+	if pagesLn != nil {
+		_ = pagesLn.Close()
 	}
-	if h != nil {
-		_ = h.Close()
+	if pages != nil {
+		_ = pages.Close()
 	}
 	srv.serving.Wait()
 }

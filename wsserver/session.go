@@ -5,178 +5,208 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"sync"
-	"sync/atomic"
 	"syscall"
+	"time"
 
-	"github.com/coder/websocket"
+	"github.com/qtgo/qtgo/eventloop"
+	"github.com/qtgo/qtgo/signals"
+	"github.com/qtgo/qtgo/wsserver/internal/wire"
 )
 
-// A session is one connection of a WebSocket: its coder/websocket Conn,
-// its reader goroutine (read.go) and its outgoing queue (write.go), with a
-// writer goroutine while the peer lags behind. Opening again replaces the
-// session; events of an old session are ignored. Every field but the queue
-// is set before the goroutines start, or is used on the socket's loop only.
+// A session is one connection of a WebSocket: its wire.Conn, and the
+// handler of the Conn's events, which turns them into the socket's
+// signals in Qt's order (socket_events.go). Opening again replaces the
+// session; the events of an old one are ignored. Its fields belong to the
+// socket's loop once the session is the socket's.
 type session struct {
 	ws     *WebSocket
-	c      *websocket.Conn
-	bc     *batchConn
-	fw     net.Conn // where coder/websocket writes frames (TLS or bc); nil: use coder's API
-	raw    bool     // data messages are framed here (fw set, no compression)
+	c      *wire.Conn // nil while a client still dials
 	client bool
+	cancel func() // stops a client's dial; may be nil
 
-	done    chan struct{} // closed when the session ends
-	stop    chan struct{} // closed when reading must stop (the socket was deleted)
-	stopped sync.Once
-	cancel  func() // stops a client's dial; may be nil
-	endOnce sync.Once
-	credits chan struct{} // read-ahead tokens: a send takes one, delivery returns it
-	reading atomic.Bool
-	wg      sync.WaitGroup
-
-	stall stallTimer     // Qt's idle partial-message timeout (reader goroutine)
-	pr    progressReader // reader goroutine only
-	inMu  sync.Mutex
-	inbox []message // read, not yet posted (see postInbox)
-	ready []message // posted, not yet delivered; loop goroutine only
-
-	// loop goroutine only
-	closing  bool // a close frame was sent or received; state Closing
+	closing  bool // a close frame was sent or received: state Closing
 	finished bool // the final signals were emitted
-
-	flushFn     func() // s.flushEvent, made once: a method value allocates
-	wmu         sync.Mutex
-	queue       []outItem
-	spare       []outItem
-	queued      int64 // bytes queued and not yet written
-	left        int64 // bytes of queued the loop left corked for the writer
-	writing     bool  // the writer goroutine runs
-	flushPosted bool
-	ended       bool
+	reading  bool // Start was called
 }
 
-func newSession(ws *WebSocket, c *websocket.Conn, bc *batchConn, fw net.Conn, compressed, client bool) *session {
-	s := newSessionFor(ws, client)
-	s.c, s.bc = c, bc
-	s.setFrameWriter(fw, compressed)
-	s.applyReadLimit()
-	return s
+func newSession(ws *WebSocket, client bool) *session {
+	return &session{ws: ws, client: client}
 }
 
-// setFrameWriter sets the connection frames are written to: the one under
-// coder/websocket's writer (a TLS connection in secure mode). Without
-// compression the session frames data messages itself.
-func (s *session) setFrameWriter(fw net.Conn, compressed bool) {
-	if s.bc == nil {
-		fw = nil // mounted on a program's mux: the connection is net/http's
+// loopRunner runs a socket's wire events on its loop (wire.Runner); what
+// is posted is dropped once the socket is deleted.
+type loopRunner struct{ o *signals.Object }
+
+func (r loopRunner) IsCurrent() bool   { return r.o.Loop().IsCurrent() }
+func (r loopRunner) Post(fn func())    { postSocketEvent(r.o, fn) }
+func (r loopRunner) PostLow(fn func()) { r.o.Loop().PostEvent(r.o, fn, eventloop.LowEventPriority) }
+
+// wireConfig is the wire.Config of the session's connection.
+func (s *session) wireConfig() wire.Config {
+	ws := s.ws
+	return wire.Config{
+		Server:       ws.server,
+		Runner:       loopRunner{ws.AsObject()},
+		Handler:      s,
+		FrameLimit:   ws.MaxAllowedIncomingFrameSize,
+		MessageLimit: ws.MaxAllowedIncomingMessageSize,
 	}
-	s.fw, s.raw = fw, fw != nil && !compressed
-	s.bc.beginSession()
 }
 
-// newSessionFor returns a session without a connection yet.
-func newSessionFor(ws *WebSocket, client bool) *session {
-	s := &session{ws: ws, client: client, done: make(chan struct{}), stop: make(chan struct{}),
-		credits: make(chan struct{}, readAhead)}
-	s.flushFn = s.flushEvent
-	return s
+// startReading starts delivering the connection's events once.
+func (s *session) startReading() {
+	if s.reading || s.c == nil {
+		return
+	}
+	s.reading = true
+	s.c.Start()
 }
 
-// stopReading makes the reader goroutine return instead of waiting for the
-// loop to take what it has read (nobody will once the socket is deleted).
-func (s *session) stopReading() {
-	s.stopped.Do(func() { close(s.stop) })
+// abort drops the connection without a close frame and stops a dial.
+func (s *session) abort() {
+	if s == nil {
+		return
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.c != nil {
+		s.c.Abort()
+	}
 }
 
 func (s *session) addrs() (local, peer netip.AddrPort) {
-	if a, ok := s.bc.LocalAddr().(*net.TCPAddr); ok {
+	if a, ok := s.c.LocalAddr().(*net.TCPAddr); ok {
 		local = a.AddrPort()
 	}
-	if a, ok := s.bc.RemoteAddr().(*net.TCPAddr); ok {
+	if a, ok := s.c.RemoteAddr().(*net.TCPAddr); ok {
 		peer = a.AddrPort()
 	}
 	return local, peer
 }
 
-func (s *session) applyReadLimit() {
-	if s != nil && s.c != nil {
-		s.c.SetReadLimit(s.ws.readLimit())
-	}
-}
+// The wire.Handler of a session: each event is Qt's reaction to it.
 
-// startReading starts the reader goroutine once.
-func (s *session) startReading() {
-	if s.reading.Swap(true) {
+// Frame emits a received frame's signal, then, for the last frame, its
+// message's. Nothing is delivered once this side has closed: Qt's close()
+// closes the TCP socket, so what the peer sent afterwards is never read.
+func (s *session) Frame(ev *wire.Event) {
+	ws := s.ws
+	if !ws.current(s) || s.closing {
 		return
 	}
-	if s.bc != nil {
-		hook := s.postInbox
-		s.bc.onRead.Store(&hook)
-	}
-	s.wg.Add(1)
-	go s.readLoop()
-}
-
-// end stops the session's goroutines; it does not wait for them.
-func (s *session) end() {
-	if s == nil {
-		return
-	}
-	s.endOnce.Do(func() {
-		s.wmu.Lock()
-		s.ended = true
-		s.queue = nil
-		s.queued = 0
-		s.wmu.Unlock()
-		close(s.done)
-		if s.cancel != nil {
-			s.cancel()
+	if ev.Op == wire.OpText {
+		ws.TextFrameReceived.Emit(ev.Text, ev.Fin)
+		if ev.Fin && ws.current(s) && !s.closing {
+			ws.TextMessageReceived.Emit(ev.MessageText)
 		}
-	})
-}
-
-// abort drops the connection without a close frame. It does not block:
-// coder/websocket's CloseNow waits for a closing handshake under way (up to
-// 5 s), so the TCP connection is closed here and CloseNow runs on a
-// goroutine.
-func (s *session) abort() {
-	if s == nil {
 		return
 	}
-	s.end()
-	s.drop()
+	frame := ev.Data
+	if ev.Fin && len(frame) == len(ev.MessageData) && len(frame) > 0 &&
+		ws.BinaryFrameReceived.IsConnected() && ws.BinaryMessageReceived.IsConnected() {
+		frame = append([]byte(nil), frame...) // one buffer per signal, as Qt's QByteArrays are
+	}
+	ws.BinaryFrameReceived.Emit(frame, ev.Fin)
+	if ev.Fin && ws.current(s) && !s.closing {
+		ws.BinaryMessageReceived.Emit(ev.MessageData)
+	}
 }
 
-// drop closes the TCP connection of a connected session at once and
-// releases the coder/websocket Conn on a goroutine.
-func (s *session) drop() {
-	if s.c == nil {
+// Pong emits Pong with the time since the last Ping.
+func (s *session) Pong(payload []byte) {
+	ws := s.ws
+	if !ws.current(s) || s.closing {
 		return
 	}
-	if s.bc != nil {
-		_ = s.bc.Close()
-	}
-	c := s.c
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		_ = c.CloseNow()
-	}()
+	ws.mu.Lock()
+	elapsed := time.Since(ws.pingStart)
+	ws.mu.Unlock()
+	ws.Pong.Emit(elapsed, payload)
 }
 
-// closeTCP closes the TCP connection under a connected session, which
-// ends whatever its goroutines wait for.
-func (s *session) closeTCP() {
-	if s.bc != nil {
-		_ = s.bc.Close()
+// CloseReceived is Qt's closeReceived: the peer's code and reason (or the
+// ones Qt puts in place of a refused payload) become this side's, and the
+// socket closes with them, echoing them to the peer.
+func (s *session) CloseReceived(payload []byte) {
+	if !s.ws.current(s) || s.closing {
 		return
 	}
-	_ = s.c.CloseNow()
+	code, reason, _ := parseClosePayload(payload)
+	s.ws.close(code, reason)
+}
+
+// ProtocolError is Qt's errorEncountered: the socket closes with the
+// fault's code and reason, without ErrorOccurred.
+func (s *session) ProtocolError(e *wire.ProtocolError) {
+	if !s.ws.current(s) || s.closing {
+		return
+	}
+	s.ws.close(CloseCode(e.Code), e.Reason)
+}
+
+// ReadEnded: the peer dropped the connection without a close frame.
+// Qt's order: ErrorOccurred(RemoteHostClosedError), Closing, Unconnected,
+// Disconnected, ReadChannelFinished; the descriptor is closed at once.
+func (s *session) ReadEnded(err error) {
+	ws := s.ws
+	if !ws.current(s) || s.closing {
+		return
+	}
+	if errors.Is(err, wire.ErrWriteStalled) {
+		// Qt would buffer what the peer does not read without end; like
+		// the outgoing limit, this is an error and an abort.
+		ws.setError(SocketTimeoutError, "Writing to the socket timed out: the peer does not read what it is sent.")
+		ws.abortSession(s)
+		return
+	}
+	s.c.Abort()
+	if isRemoteClose(err) {
+		ws.setSocketError(RemoteHostClosedError, "The remote host closed the connection")
+	} else {
+		ws.setSocketError(NetworkError, err.Error())
+	}
+	ws.finish(s, true)
+}
+
+// BytesWritten emits BytesWritten.
+func (s *session) BytesWritten(n int64) {
+	ws := s.ws
+	ws.mu.Lock()
+	live := ws.sess == s
+	ws.mu.Unlock()
+	if live && (!s.finished || s.closing) {
+		ws.BytesWritten.Emit(n)
+	}
+}
+
+// WriteFailed: the connection is gone.
+func (s *session) WriteFailed(err error) {
+	ws := s.ws
+	if !ws.current(s) || s.closing {
+		return
+	}
+	if isRemoteClose(err) {
+		ws.setSocketError(RemoteHostClosedError, "The remote host closed the connection")
+	} else {
+		ws.setSocketError(NetworkError, "Error writing bytes to socket: "+err.Error()+".")
+	}
+	s.c.Abort()
+	ws.finish(s, true)
+}
+
+// Closed: a close whose bytes could not all be written inside Close has
+// finished.
+func (s *session) Closed() {
+	if s.ws.current(s) {
+		s.ws.finish(s, true)
+	}
 }
 
 // isRemoteClose reports whether err means the peer dropped the TCP
-// connection (no close frame).
+// connection.
 func isRemoteClose(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, wire.ErrNoAnswer)
 }

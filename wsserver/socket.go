@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/qtgo/qtgo/eventloop"
 	"github.com/qtgo/qtgo/signals"
 )
 
@@ -74,7 +73,9 @@ type WebSocket struct {
 	// StateChanged is emitted with the new state on every change.
 	StateChanged signals.Signal[SocketState]
 	// TextFrameReceived is emitted with each text frame and whether it was
-	// the message's last. See docs/porting.md: one frame per message.
+	// the message's last, before TextMessageReceived for the last one. The
+	// text is the frame's whole characters: one split between two frames
+	// goes with the second (Qt fails such a message; see docs/porting.md).
 	TextFrameReceived signals.Signal2[string, bool]
 	// BinaryFrameReceived is TextFrameReceived for binary messages.
 	BinaryFrameReceived signals.Signal2[[]byte, bool]
@@ -116,29 +117,30 @@ type WebSocket struct {
 	version Version
 	server  bool
 
-	mu          sync.Mutex
-	state       SocketState
-	err         SocketError
-	errString   string
-	closeCode   CloseCode
-	closeReason string
-	request     *http.Request
-	resource    string
-	options     WebSocketHandshakeOptions
-	subprotocol string
-	local, peer netip.AddrPort
-	peerName    string
-	maxFrame    uint64
-	maxMessage  uint64
-	outFrame    uint64
-	maxToWrite  int64
-	readBuffer  int64
-	pauseMode   PauseModes
-	proxy       NetworkProxy
-	tlsConfig   *tls.Config
-	ignoreSsl   bool
-	pingStart   time.Time
-	sess        *session
+	mu           sync.Mutex
+	state        SocketState
+	err          SocketError // the connection's error (Qt: the TCP socket's)
+	errString    string      // the WebSocket-level error string, never cleared
+	tcpErrString string      // the connection's error string; "" before Open
+	closeCode    CloseCode
+	closeReason  string
+	request      *http.Request
+	resource     string
+	options      WebSocketHandshakeOptions
+	subprotocol  string
+	local, peer  netip.AddrPort
+	peerName     string
+	maxFrame     uint64
+	maxMessage   uint64
+	outFrame     uint64
+	maxToWrite   int64
+	readBuffer   int64
+	pauseMode    PauseModes
+	proxy        NetworkProxy
+	tlsConfig    *tls.Config
+	ignoreSsl    bool
+	pingStart    time.Time
+	sess         *session
 }
 
 // NewWebSocket returns an unconnected client socket (QWebSocket). origin is
@@ -180,18 +182,27 @@ func (ws *WebSocket) State() SocketState {
 // IsValid reports whether the socket is connected.
 func (ws *WebSocket) IsValid() bool { return ws.State() == ConnectedState }
 
-// Error returns the type of the last error (UnknownSocketError if none).
+// Error returns the type of the connection's last error
+// (UnknownSocketError if none), as Qt returns its TCP socket's: errors of
+// the WebSocket layer (a refused handshake, an invalid URL) are reported
+// by ErrorOccurred and ErrorString only.
 func (ws *WebSocket) Error() SocketError {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	return ws.err
 }
 
-// ErrorString returns a description of the last error, or "".
+// ErrorString returns a description of the last error, as Qt's does: the
+// WebSocket-level text if one was set (it is never cleared, and shadows
+// later connection errors), else the connection's ("Unknown error" while
+// there has been none), or "" on a client never opened.
 func (ws *WebSocket) ErrorString() string {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	return ws.errString
+	if ws.errString != "" {
+		return ws.errString
+	}
+	return ws.tcpErrString
 }
 
 // CloseCode returns the code of the close: the one this side sent, or the
@@ -307,19 +318,17 @@ func (ws *WebSocket) MaxAllowedIncomingFrameSize() uint64 {
 	return ws.maxFrame
 }
 
-// SetMaxAllowedIncomingFrameSize sets the frame size limit. Values above
-// MaxIncomingFrameSize are ignored, as in Qt. Frames are not visible
-// through coder/websocket, so the limit applies to whole messages too (see
-// docs/porting.md).
+// SetMaxAllowedIncomingFrameSize sets the frame size limit: a larger frame
+// closes the socket with CloseCodeTooMuchData, "Maximum framesize
+// exceeded.", as soon as its header arrives. Values above
+// MaxIncomingFrameSize are ignored, as in Qt.
 func (ws *WebSocket) SetMaxAllowedIncomingFrameSize(n uint64) {
 	if n > maxQtSize {
 		return
 	}
 	ws.mu.Lock()
+	defer ws.mu.Unlock()
 	ws.maxFrame = n
-	s := ws.sess
-	ws.mu.Unlock()
-	s.applyReadLimit()
 }
 
 // MaxAllowedIncomingMessageSize returns the message size limit.
@@ -337,17 +346,8 @@ func (ws *WebSocket) SetMaxAllowedIncomingMessageSize(n uint64) {
 		return
 	}
 	ws.mu.Lock()
-	ws.maxMessage = n
-	s := ws.sess
-	ws.mu.Unlock()
-	s.applyReadLimit()
-}
-
-// readLimit is the limit given to coder/websocket.
-func (ws *WebSocket) readLimit() int64 {
-	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	return int64(min(ws.maxFrame, ws.maxMessage))
+	ws.maxMessage = n
 }
 
 // OutgoingFrameSize returns the size messages are split into frames at.
@@ -361,8 +361,7 @@ func (ws *WebSocket) OutgoingFrameSize() uint64 {
 // MaxOutgoingFrameSize are ignored, as in Qt, and so is 0 (which crashes
 // Qt). A longer message goes out in frames of this size, the last one
 // marked final (FIN), as in Qt. With permessage-deflate (see
-// WebSocketServer.SetPerMessageDeflate) coder/websocket frames the message
-// and ends it with an extra empty FIN frame.
+// WebSocketServer.SetPerMessageDeflate) a compressed message is one frame.
 func (ws *WebSocket) SetOutgoingFrameSize(n uint64) {
 	if n == 0 || n > maxQtSize {
 		return
@@ -389,12 +388,16 @@ func (ws *WebSocket) SetMaxBytesToWrite(n int64) {
 	ws.maxToWrite = n
 }
 
-// BytesToWrite returns the number of bytes waiting to be written.
+// BytesToWrite returns the number of bytes (frame headers included)
+// waiting to be written.
 func (ws *WebSocket) BytesToWrite() int64 {
 	ws.mu.Lock()
 	s := ws.sess
 	ws.mu.Unlock()
-	return s.pending()
+	if s == nil || s.c == nil {
+		return 0
+	}
+	return s.c.BytesToWrite()
 }
 
 // Flush starts writing queued messages now instead of at the end of the
@@ -407,7 +410,10 @@ func (ws *WebSocket) Flush() bool {
 	if s == nil {
 		return true
 	}
-	return s.flushNow()
+	if s.c == nil {
+		return false
+	}
+	return s.c.Flush()
 }
 
 // ReadBufferSize returns the value set by SetReadBufferSize (default 0).
@@ -516,24 +522,3 @@ func postSocketEvent(o *signals.Object, fn func()) {
 		}
 	})
 }
-
-// setState changes the state and emits StateChanged; loop goroutine only.
-func (ws *WebSocket) setState(s SocketState) {
-	ws.mu.Lock()
-	changed := ws.state != s
-	ws.state = s
-	ws.mu.Unlock()
-	if changed {
-		ws.StateChanged.Emit(s)
-	}
-}
-
-// setError records an error and emits ErrorOccurred; loop goroutine only.
-func (ws *WebSocket) setError(e SocketError, s string) {
-	ws.mu.Lock()
-	ws.err, ws.errString = e, s
-	ws.mu.Unlock()
-	ws.ErrorOccurred.Emit(e)
-}
-
-var _ = eventloop.NormalEventPriority

@@ -50,6 +50,15 @@ func short(s string) string {
 	return strconv.Quote(s)
 }
 
+// textFrame and binaryFrame are the log's lines for a frame signal.
+func textFrame(s string, last bool) string {
+	return fmt.Sprintf("TextFrameReceived(%s,%v)", short(s), last)
+}
+
+func binaryFrame(s string, last bool) string {
+	return fmt.Sprintf("BinaryFrameReceived(%s,%v)", short(s), last)
+}
+
 func recordSignals(t testing.TB, ws *wsserver.WebSocket) *sigLog {
 	l := &sigLog{t: t, ws: ws}
 	loop := ws.Loop()
@@ -69,10 +78,10 @@ func recordSignals(t testing.TB, ws *wsserver.WebSocket) *sigLog {
 	ws.ReadChannelFinished.Connect(nil, func() { add("ReadChannelFinished") }, d)
 	ws.ErrorOccurred.Connect(nil, func(e wsserver.SocketError) { add("ErrorOccurred(" + e.String() + ")") }, d)
 	ws.TextFrameReceived.Connect(nil, func(s string, last bool) {
-		add(fmt.Sprintf("TextFrameReceived(%s,%v)", short(s), last))
+		add(textFrame(s, last))
 	}, d)
 	ws.BinaryFrameReceived.Connect(nil, func(b []byte, last bool) {
-		add(fmt.Sprintf("BinaryFrameReceived(%s,%v)", short(string(b)), last))
+		add(binaryFrame(string(b), last))
 	}, d)
 	ws.TextMessageReceived.Connect(nil, func(s string) {
 		l.mu.Lock()

@@ -40,7 +40,8 @@ func TestProtocolStalledMessage(t *testing.T) {
 	t.Run("between fragments", func(t *testing.T) {
 		server, log, peer := serverWithRawClient(t)
 		peer.send(wsFrame{Opcode: opBinary, Payload: []byte("first fragment")})
-		expectProtocolClose(t, server, log, peer, 0, wsserver.CloseCodeGoingAway, reason, true)
+		expectProtocolClose(t, server, log, peer, 1, wsserver.CloseCodeGoingAway, reason, true)
+		log.expect("whole", append([]string{binaryFrame("first fragment", false)}, closeSeq...)...)
 	})
 	t.Run("slow but steady", func(t *testing.T) {
 		server, log, peer := serverWithRawClient(t)
