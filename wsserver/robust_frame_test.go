@@ -65,13 +65,15 @@ func TestRobustFrameAbuse(t *testing.T) {
 	}
 	cases := []tc{
 		{name: "rsv1 on continuation", frames: []wsFrame{text("a", false), {Fin: true, Rsv: 4, Opcode: opCont, Payload: []byte("b")}},
-			code: wsserver.CloseCodeProtocolError, reason: rsv},
+			delivered: []string{textFrame("a", false)},
+			code:      wsserver.CloseCodeProtocolError, reason: rsv},
 		{name: "rsv2 on close", frames: []wsFrame{{Fin: true, Rsv: 2, Opcode: opClose, Payload: closePayload(1000, "")}},
 			code: wsserver.CloseCodeProtocolError, reason: rsv},
 		{name: "rsv3 on pong", frames: []wsFrame{{Fin: true, Rsv: 1, Opcode: opPong}},
 			code: wsserver.CloseCodeProtocolError, reason: rsv},
 		{name: "reserved opcode inside a fragmented message", frames: []wsFrame{text("a", false), {Fin: true, Opcode: 0x5, Payload: []byte("b")}},
-			code: wsserver.CloseCodeProtocolError, reason: opcode},
+			delivered: []string{textFrame("a", false)},
+			code:      wsserver.CloseCodeProtocolError, reason: opcode},
 		{name: "close of 126 bytes", frames: []wsFrame{{Fin: true, Opcode: opClose, Payload: closePayload(1000, string(bytes.Repeat([]byte("r"), 124)))}},
 			code: wsserver.CloseCodeProtocolError, reason: long},
 		{name: "pong of 126 bytes", frames: []wsFrame{{Fin: true, Opcode: opPong, Payload: bytes.Repeat([]byte("p"), 126)}},
@@ -83,12 +85,14 @@ func TestRobustFrameAbuse(t *testing.T) {
 		{name: "fragmented pong", frames: []wsFrame{{Opcode: opPong, Payload: []byte("p")}},
 			code: wsserver.CloseCodeProtocolError, reason: frag},
 		{name: "fragmented ping inside a fragmented message", frames: []wsFrame{text("a", false), {Opcode: opPing, Payload: []byte("p")}},
-			code: wsserver.CloseCodeProtocolError, reason: frag},
+			delivered: []string{textFrame("a", false)},
+			code:      wsserver.CloseCodeProtocolError, reason: frag},
 		{name: "continuation after a whole message", frames: []wsFrame{text("whole", true), {Fin: true, Opcode: opCont, Payload: []byte("more")}},
 			delivered: []string{`TextFrameReceived("whole",true)`, `TextMessageReceived("whole")`},
 			code:      wsserver.CloseCodeProtocolError, reason: nothing},
 		{name: "binary inside a fragmented text", frames: []wsFrame{text("a", false), {Fin: true, Opcode: opBinary, Payload: []byte("b")}},
-			code: wsserver.CloseCodeProtocolError, reason: mustCont},
+			delivered: []string{textFrame("a", false)},
+			code:      wsserver.CloseCodeProtocolError, reason: mustCont},
 		{name: "64-bit length with the highest bit set", raw: highBitHeader,
 			code: wsserver.CloseCodeProtocolError, reason: highBit},
 	}
@@ -97,9 +101,9 @@ func TestRobustFrameAbuse(t *testing.T) {
 		cases = append(cases, tc{name: fmt.Sprintf("opcode %#x", op), frames: []wsFrame{{Fin: true, Opcode: op, Payload: []byte("x")}},
 			code: wsserver.CloseCodeProtocolError, reason: opcode})
 	}
-	// Unmasked client frames: Qt accepts them; coder/websocket refuses
-	// them with 1002 (documented in docs/porting.md, WebSocket deviation
-	// 15), with one reason of this port's wherever the frame falls.
+	// Unmasked client frames: Qt accepts them; RFC 6455 and this port
+	// refuse them with 1002 (docs/porting.md), with one reason of this
+	// port's wherever the frame falls.
 	unmasked := "Frame from a client is not masked."
 	cases = append(cases,
 		tc{name: "unmasked ping", raw: encodeFrame(wsFrame{Fin: true, Opcode: opPing, Payload: []byte("p")}),
@@ -107,8 +111,9 @@ func TestRobustFrameAbuse(t *testing.T) {
 		tc{name: "unmasked close", raw: encodeFrame(wsFrame{Fin: true, Opcode: opClose, Payload: closePayload(1000, "")}),
 			code: wsserver.CloseCodeProtocolError, reason: unmasked},
 		tc{name: "unmasked continuation", frames: []wsFrame{text("a", false)},
-			raw:  encodeFrame(wsFrame{Fin: true, Opcode: opCont, Payload: []byte("b")}),
-			code: wsserver.CloseCodeProtocolError, reason: unmasked},
+			raw:       encodeFrame(wsFrame{Fin: true, Opcode: opCont, Payload: []byte("b")}),
+			delivered: []string{textFrame("a", false)},
+			code:      wsserver.CloseCodeProtocolError, reason: unmasked},
 	)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -123,7 +128,7 @@ func TestRobustFrameAbuse(t *testing.T) {
 			// has read a large frame, and the write must not block the loop.
 			go func() { _ = peer.writeRaw(wire) }()
 			log.waitCount(evDisconnected, 1)
-			expectProtocolClose(t, server, log, peer, len(c.delivered), c.code, c.reason, false)
+			expectProtocolClose(t, server, log, peer, len(c.delivered), c.code, c.reason, true)
 			signaltest.Wait(20 * time.Millisecond)
 			log.expect("whole", append(slices.Clone(c.delivered), closeSeq...)...)
 		})
@@ -530,7 +535,8 @@ func TestRobustAbruptDisconnectClient(t *testing.T) {
 	peer.drop()
 	log.waitFor(evReadFinished)
 	signaltest.Wait(20 * time.Millisecond)
-	log.expectSince("drop", from, append([]string{`BinaryFrameReceived("whole",true)`, `BinaryMessageReceived("whole")`}, dropSeq...)...)
+	log.expectSince("drop", from, append([]string{`BinaryFrameReceived("whole",true)`, `BinaryMessageReceived("whole")`,
+		binaryFrame("first half", false)}, dropSeq...)...)
 	if client.Error() != wsserver.RemoteHostClosedError {
 		t.Errorf("Error = %v", client.Error())
 	}
@@ -592,7 +598,7 @@ func TestRobustDisconnectMidClose(t *testing.T) {
 			noLeaks(t)
 			server, log, peer := serverWithRawClient(t)
 			server.Close(wsserver.CloseCode(4002), "going")
-			log.expect("inside Close", evAboutToClose, evAboutToClose, evClosing)
+			log.expect("inside Close", closeSeq...)
 			end(peer, rst)
 			log.waitFor(evReadFinished)
 			signaltest.Wait(20 * time.Millisecond)

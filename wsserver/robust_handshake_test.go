@@ -50,7 +50,7 @@ func robustStillServes(t *testing.T, srv *wsserver.WebSocketServer, text string)
 	srvRoundTrip(t, c, text)
 	gone := signaltest.NewSpy0(&c.Disconnected)
 	c.Close(wsserver.CloseCodeNormal, "done")
-	if !gone.Wait(srvWait) {
+	if gone.Count() == 0 && !gone.Wait(srvWait) {
 		t.Fatalf("the client did not disconnect after Close (state %v)", c.State())
 	}
 	if c.CloseCode() != wsserver.CloseCodeNormal {
@@ -131,7 +131,7 @@ func TestRobustSlowlorisMany(t *testing.T) {
 	srvRoundTrip(t, c, "after the attack")
 	gone := signaltest.NewSpy0(&c.Disconnected)
 	c.Close(wsserver.CloseCodeNormal, "done")
-	if !gone.Wait(srvWait) || c.CloseCode() != wsserver.CloseCodeNormal {
+	if gone.Count() == 0 && !gone.Wait(srvWait) || c.CloseCode() != wsserver.CloseCodeNormal {
 		t.Errorf("normal client: disconnected %v, CloseCode %v", gone.Count() == 1, c.CloseCode())
 	}
 	checkError(t, srv, wsserver.CloseCodeNormal, "")
@@ -321,7 +321,7 @@ func TestRobustGarbageToSecureServer(t *testing.T) {
 			t.Fatalf("%s: write: %v", name, err)
 		}
 		r := raw.readToEnd(start)
-		if !silent(r) {
+		if !r.closedByPeer() || len(r.data) > 0 && r.data[0] != 0x15 { // at most a TLS alert, as OpenSSL sends
 			t.Errorf("%s: read %q, %v; want a close", name, r.data, r.err)
 		}
 		if r.elapsed > timeout+3*time.Second {
@@ -433,28 +433,21 @@ func TestRobustTLSClientCertIfGiven(t *testing.T) {
 	}
 }
 
-// HTTP versions above 1.1 in the request line. Qt takes any version from
-// 1.1 up as a handshake (it parses "2.0" as a float, ws §1.9); net/http
-// answers a major version other than 1 with 505 and closes, which this
-// port keeps (no HTTP/1 server speaks HTTP/2 in an HTTP/1 request line);
-// HTTP/1.2 is upgraded as in Qt.
+// HTTP versions above 1.1 in the request line: Qt takes any version from
+// 1.1 up as a handshake (it parses "2.0" as a float, ws §1.9), and so does
+// this port.
 func TestRobustHTTPVersions(t *testing.T) {
 	t.Parallel()
 	srv := srvNew(t, "", wsserver.NonSecureMode)
 	sp := spyServer(srv)
 	srvListen(t, srv)
-	for _, v := range []string{"HTTP/2.0", "HTTP/3.0"} {
-		r := srvExchange(t, srv, srvRequestLine("GET / "+v))
-		if !bytes.HasPrefix(r.data, []byte("HTTP/1.1 505 HTTP Version Not Supported")) || !r.closedByPeer() {
-			t.Errorf("%s: read %.80q, %v; want a 505 and a close", v, r.data, r.err)
-		}
+	for i, v := range []string{"HTTP/1.2", "HTTP/2.0", "HTTP/3.0"} {
+		raw := srvDial(t, srvAddr(srv))
+		raw.send(t, srvRequestLine("GET / "+v))
+		raw.mustResponse(t, http.StatusSwitchingProtocols)
+		waitCount(t, sp.newConn.Count, i+1, "NewConnection for "+v)
+		t.Cleanup(srv.NextPendingConnection().Delete)
 	}
-	robustQuiet(t, sp, srv)
-	raw := srvDial(t, srvAddr(srv))
-	raw.send(t, srvRequestLine("GET / HTTP/1.2"))
-	raw.mustResponse(t, http.StatusSwitchingProtocols)
-	waitCount(t, sp.newConn.Count, 1, "NewConnection for HTTP/1.2")
-	t.Cleanup(srv.NextPendingConnection().Delete)
 }
 
 // A query with characters a request target cannot carry (a space breaks

@@ -50,6 +50,9 @@ func (ws *WebSocket) overflow(s *session) {
 	if !ws.current(s) {
 		return
 	}
+	ws.mu.Lock()
+	ws.err = SocketResourceError // a Go extra: both Error and ErrorString tell
+	ws.mu.Unlock()
 	ws.setError(SocketResourceError,
 		"Outgoing queue limit exceeded: the peer does not read fast enough (see SetMaxBytesToWrite).")
 	ws.abortSession(s)
