@@ -317,8 +317,10 @@ type extScanner struct {
 	i int
 }
 
+// done reports whether the whole value was read.
 func (sc *extScanner) done() bool { return sc.i >= len(sc.s) }
 
+// peek is the next byte; the scanner must not be done.
 func (sc *extScanner) peek() byte { return sc.s[sc.i] }
 
 // skipSpace skips optional white space (SP and HTAB).
@@ -432,14 +434,16 @@ func (w *pooledWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Idle flate writers (about 1.2 MB each, whatever the level:
-// compress/flate's hash tables are arrays in its struct), one pool per
-// level used; every pooled writer has been Reset.
+// Idle flate writers, one pool per level used: 1.2 MB each at BestSpeed,
+// 0.7 MB Huffman-only (compress/flate's hash tables are arrays in its
+// struct, whatever the level). Every pooled writer has been Reset.
 var (
 	fastWriters    = sync.Pool{New: func() any { return newPooledWriter(compressionLevel) }}
 	huffmanWriters = sync.Pool{New: func() any { return newPooledWriter(flate.HuffmanOnly) }}
 )
 
+// newPooledWriter makes a writer for a pool: a flate.Writer at level that
+// writes into its own out.
 func newPooledWriter(level int) *pooledWriter {
 	w := &pooledWriter{}
 	fw, err := flate.NewWriter(w, level)
@@ -570,8 +574,8 @@ func (s *inflateSrc) ReadByte() (byte, error) {
 // left is the number of bytes not read yet.
 func (s *inflateSrc) left() int { return len(s.p) + len(syncTail) - s.i }
 
-// readerPool holds idle flate readers (about 45 KB each: Huffman tables
-// and a 32 KiB window), shared by every decompressor.
+// readerPool holds idle flate readers (38 KB each: Huffman tables and a
+// 32 KiB window), shared by every decompressor.
 var readerPool = sync.Pool{New: func() any { return flate.NewReader(&noSrc) }}
 
 // noSrc is what idle pooled readers read: nothing.
@@ -610,6 +614,11 @@ func newDecompressor(noContextTakeover bool) *decompressor {
 // byte read or written, output stops at limit+1 bytes, and at most
 // maxStreams DEFLATE streams (each reloading the window) are read.
 func (d *decompressor) decompress(dst, payload []byte, limit int64) ([]byte, error) {
+	if len(payload) == 0 {
+		// Not DEFLATE data (§7.2.3.6 makes an empty message 00), but
+		// what zlib-based peers accept as an empty message.
+		return dst, nil
+	}
 	start := len(dst)
 	fr := readerPool.Get().(io.ReadCloser)
 	defer func() {
@@ -659,15 +668,17 @@ func (d *decompressor) decompress(dst, payload []byte, limit int64) ([]byte, err
 			continue
 		case err != io.EOF:
 			return dst[:start], fmt.Errorf("%w: %v", errCorrupt, err)
-		case d.src.left() == 0 || d.src.i == len(payload):
-			// The empty final block of syncTail, or a final block that
-			// ends the payload: the message is whole.
+		case d.src.left() == 0 || d.src.i == len(payload) || d.src.i == len(payload)+4:
+			// The empty final block of syncTail; or a final block that
+			// ends the payload; or an empty stored final block whose
+			// 00 00 ff ff the sender removed (§7.2.1 removes them from
+			// any empty stored block): the message is whole.
 			if d.keep {
 				d.remember(dst[mark:])
 			}
 			return dst, nil
 		case d.src.i > len(payload):
-			// A final block that took bits of syncTail: truncated.
+			// A final block that took other bytes of syncTail: truncated.
 			return dst[:start], fmt.Errorf("%w: truncated final block", errCorrupt)
 		}
 		// A block with BFINAL set ended a stream before the payload's end

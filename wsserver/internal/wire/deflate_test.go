@@ -21,11 +21,14 @@ const (
 	autobahnBase = "permessage-deflate; client_no_context_takeover; client_max_window_bits"
 )
 
+// params is a deflateParams, shorter to write.
 func params(snct, cnct bool, sbits, cbits int) deflateParams {
 	return deflateParams{serverNoContextTakeover: snct, clientNoContextTakeover: cnct,
 		serverMaxWindowBits: sbits, clientMaxWindowBits: cbits}
 }
 
+// TestAcceptDeflate runs the server's negotiation on every Autobahn 13.x
+// offer, browsers' offers, and malformed ones.
 func TestAcceptDeflate(t *testing.T) {
 	def := defaultDeflateParams()
 	tests := []struct {
@@ -128,6 +131,7 @@ func TestAcceptDeflate(t *testing.T) {
 	}
 }
 
+// TestParseDeflateResponse runs the client's check of the server's answer.
 func TestParseDeflateResponse(t *testing.T) {
 	def := defaultDeflateParams()
 	good := []struct {
@@ -183,6 +187,7 @@ func TestParseDeflateResponse(t *testing.T) {
 	}
 }
 
+// unhex decodes bytes written in hex, spaces allowed.
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
@@ -237,6 +242,14 @@ func TestRFC7692Examples(t *testing.T) {
 	if got, err := d.decompress([]byte{}, []byte{0}, 0); err != nil || len(got) != 0 {
 		t.Errorf("empty message: %q, %v", got, err)
 	}
+	// An empty payload, taken for an empty message as zlib does; and an
+	// empty message ended by a final empty stored block, less its
+	// 00 00 ff ff (§7.2.1).
+	for _, p := range [][]byte{nil, {0x01}} {
+		if got, err := d.decompress([]byte{}, p, 0); err != nil || len(got) != 0 {
+			t.Errorf("empty message % x: %q, %v", p, got, err)
+		}
+	}
 	c := newCompressor(false, 15)
 	if got := c.compress(nil, nil); !bytes.Equal(got, []byte{0}) {
 		t.Errorf("compress(empty) = % x; want 00", got)
@@ -280,6 +293,7 @@ func testText(n int, seed uint64) []byte {
 	return b.Bytes()[:n]
 }
 
+// testRandom is n random bytes, the same for a seed.
 func testRandom(n int, seed uint64) []byte {
 	r := rand.New(rand.NewPCG(seed, 1951))
 	b := make([]byte, n)
@@ -418,11 +432,21 @@ func TestFlateInterop(t *testing.T) {
 				if got, err = d.decompress(got[:0], buf.Bytes(), -1); err != nil || !bytes.Equal(got, msgs[9]) {
 					t.Fatalf("level %d: message ended by Close: %v", level, err)
 				}
+				// The same, less the 00 00 ff ff of Close's empty stored
+				// final block, as §7.2.1 removes them.
+				buf.Reset()
+				fw.Reset(&buf)
+				fw.Write(msgs[9])
+				fw.Close()
+				payload, _ := bytes.CutSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
+				if got, err = newDecompressor(true).decompress(got[:0], payload, -1); err != nil || !bytes.Equal(got, msgs[9]) {
+					t.Fatalf("level %d: message ended by Close, less 00 00 ff ff: %v", level, err)
+				}
 				buf.Reset()
 				fw2, _ := flate.NewWriterDict(&buf, level, msgs[9])
 				fw2.Write(msgs[9])
 				fw2.Flush()
-				payload := bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
+				payload = bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
 				if got, err = d.decompress(got[:0], payload, -1); err != nil || !bytes.Equal(got, msgs[9]) {
 					t.Fatalf("level %d: message after a closed one: %v", level, err)
 				}
@@ -470,6 +494,7 @@ func TestSeveralStreams(t *testing.T) {
 	}
 }
 
+// TestDecompressLimit checks limits around a message's size, and a bomb.
 func TestDecompressLimit(t *testing.T) {
 	msg := testText(10000, 5)
 	c := newCompressor(true, 15)
@@ -594,6 +619,7 @@ func (bw *bitWriter) flush() []byte {
 	return bw.out
 }
 
+// TestZeroBomb checks the hand-made bomb decodes to what it says.
 func TestZeroBomb(t *testing.T) {
 	got, err := newDecompressor(true).decompress(nil, zeroBomb(258*10+5), -1)
 	if err != nil || !bytes.Equal(got, make([]byte, 258*10+5)) {
@@ -601,6 +627,7 @@ func TestZeroBomb(t *testing.T) {
 	}
 }
 
+// TestDecompressCorrupt feeds decompress payloads that are not DEFLATE data.
 func TestDecompressCorrupt(t *testing.T) {
 	payload := newCompressor(true, 15).compress(nil, testText(5000, 9))
 	stored := newCompressor(true, 15).compress(nil, []byte("Hello, world"))
@@ -790,6 +817,7 @@ func FuzzAcceptDeflate(f *testing.F) {
 	})
 }
 
+// BenchmarkCompress compresses text messages of 32 B, 1 KiB and 64 KiB.
 func BenchmarkCompress(b *testing.B) {
 	for _, size := range []int{32, 1024, 64 << 10} {
 		msg := testText(size, 1)
@@ -812,6 +840,7 @@ func BenchmarkCompress(b *testing.B) {
 	}
 }
 
+// BenchmarkDecompress inflates what BenchmarkCompress makes.
 func BenchmarkDecompress(b *testing.B) {
 	for _, size := range []int{32, 1024, 64 << 10} {
 		msg := testText(size, 1)

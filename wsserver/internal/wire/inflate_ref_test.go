@@ -97,6 +97,7 @@ type bitReader struct {
 	err  error
 }
 
+// bits reads an n-bit number, least significant bit first.
 func (br *bitReader) bits(n int) int {
 	v := 0
 	for i := range n {
@@ -112,6 +113,7 @@ func (br *bitReader) bits(n int) int {
 	return v
 }
 
+// align skips to the next byte boundary.
 func (br *bitReader) align() {
 	if br.bit != 0 {
 		br.bit, br.pos = 0, br.pos+1
@@ -125,6 +127,7 @@ type huffman struct {
 	symbols []int
 }
 
+// newHuffman builds the canonical code of the code lengths of each symbol.
 func newHuffman(lengths []int) *huffman {
 	h := &huffman{}
 	for _, l := range lengths {
@@ -160,6 +163,7 @@ func (br *bitReader) decode(h *huffman) (int, error) {
 	return 0, errors.New("bad Huffman code")
 }
 
+// fixedHuffman is the fixed code of RFC 1951 §3.2.6.
 func fixedHuffman() (lit, dist *huffman) {
 	l := make([]int, 288)
 	for i := range l {
@@ -181,6 +185,7 @@ func fixedHuffman() (lit, dist *huffman) {
 	return newHuffman(l), newHuffman(d)
 }
 
+// dynamicHuffman reads the codes of a dynamic block (RFC 1951 §3.2.7).
 func (br *bitReader) dynamicHuffman() (lit, dist *huffman, err error) {
 	nlit, ndist, nclen := br.bits(5)+257, br.bits(5)+1, br.bits(4)+4
 	var cl [19]int
