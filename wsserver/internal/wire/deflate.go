@@ -610,9 +610,12 @@ func newDecompressor(noContextTakeover bool) *decompressor {
 // have grown), and the connection must be failed: the decompressor's
 // window is then undefined.
 //
-// CPU is bounded by the input and the output: flate does linear work per
-// byte read or written, output stops at limit+1 bytes, and at most
-// maxStreams DEFLATE streams (each reloading the window) are read.
+// CPU is linear in the input and the output: output stops at limit+1
+// bytes, and at most maxStreams DEFLATE streams (each reloading the
+// window) are read. The worst input is a run of empty dynamic blocks (13
+// bytes each, a Huffman table to build for each): about 5 MB/s of input
+// on this machine, against 100 MB/s for ordinary data, so the engine's
+// bound on a message's compressed size bounds the time too.
 func (d *decompressor) decompress(dst, payload []byte, limit int64) ([]byte, error) {
 	if len(payload) == 0 {
 		// Not DEFLATE data (§7.2.3.6 makes an empty message 00), but
@@ -710,6 +713,9 @@ func (d *decompressor) window() []byte {
 
 // remember appends b to the window, dropping its oldest bytes past 32 KiB.
 func (d *decompressor) remember(b []byte) {
+	if len(b) == 0 {
+		return // and an empty first message takes no window yet
+	}
 	if d.dict == nil {
 		d.dict, d.n = dictPool.Get().(*[windowSize]byte), 0
 	}
