@@ -1,8 +1,11 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strings"
+	"testing"
 )
 
 // refInflate is a small DEFLATE decoder (RFC 1951), written for the tests
@@ -219,4 +222,20 @@ func (br *bitReader) dynamicHuffman() (lit, dist *huffman, err error) {
 		return nil, nil, errors.New("code lengths overflow")
 	}
 	return newHuffman(lengths[:nlit]), newHuffman(lengths[nlit:]), nil
+}
+
+// TestRefInflate checks refInflate itself: it decodes what compress/flate
+// makes, and it does reject a back-reference beyond its window (so that
+// TestRoundTrip's check of the window means something).
+func TestRefInflate(t *testing.T) {
+	msg := append(testText(3000, 4), testText(3000, 4)...) // the second half refers 3000 bytes back
+	payload := newCompressor(true, 15).compress(nil, msg)
+	withTail := append(payload, 0, 0, 0xff, 0xff)
+	out, refs, err := refInflate(nil, withTail, windowSize)
+	if err != nil || !bytes.Equal(out, msg) || refs == 0 {
+		t.Fatalf("refInflate: %d bytes, %d back-references, %v", len(out), refs, err)
+	}
+	if _, _, err := refInflate(nil, withTail, 2048); err == nil || !strings.Contains(err.Error(), "beyond the window") {
+		t.Errorf("a window of 2048 bytes: %v; want a distance beyond the window", err)
+	}
 }
