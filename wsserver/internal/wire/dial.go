@@ -137,11 +137,13 @@ func Dial(ctx context.Context, dc DialConfig, cfg Config) (*Conn, *Handshake, er
 	hs.Protocol = headerValue(header, "Sec-WebSocket-Protocol")
 	if dc.Deflate {
 		if exts := header.Values("Sec-WebSocket-Extensions"); len(exts) > 0 {
-			p, err := parseDeflateResponse(exts)
+			p, ok, err := parseDeflateResponse(exts)
 			if err != nil {
 				return fail(&HandshakeError{Reason: "The server's Sec-WebSocket-Extensions answer is invalid: " + err.Error()})
 			}
-			cfg.Deflate = &Deflate{params: p}
+			if ok {
+				cfg.Deflate = &Deflate{params: p}
+			}
 		}
 	}
 	if !stop() {

@@ -410,8 +410,8 @@ func (p *parser) endCompressed() {
 	case errors.Is(err, errTooBig):
 		p.fail(codeTooMuchData, reasonMessageTooBig)
 		return
-	case err != nil:
-		p.fail(codeProtocolError, reasonBadCompression)
+	case err != nil: // RFC 7692 §8: fail the connection
+		p.fail(codeWrongDatatype, reasonBadCompression)
 		return
 	}
 	ev := Event{Kind: EventFrame, Op: op, Fin: true}
