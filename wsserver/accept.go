@@ -20,15 +20,17 @@ import (
 )
 
 // The server's opening handshake, in Qt's order (ws §1.6): the request's
-// head is read (at most 819204 bytes), the pending limit is checked, the
-// request validated (handshake.go), OriginAuthenticationRequired emitted,
-// the answer written, and the upgraded connection queued.
+// head is read on the connection's goroutine (at most 819204 bytes); the
+// rest runs on the server's loop in one go, as Qt runs it in one slot:
+// the pending limit, Qt's validation (handshake.go),
+// OriginAuthenticationRequired, the answer, and the upgraded socket queued
+// and announced. So the limit counts the sockets queued and not taken,
+// exactly as in Qt, however many handshakes arrive at once.
 
 // handshake runs the opening handshake of an accepted connection, on its
 // own goroutine. timer, if not nil, is the handshake timer: it closes the
 // connection when it fires.
 func (srv *WebSocketServer) handshake(c net.Conn, timer *time.Timer) {
-	defer srv.forget(c)
 	if !srv.track(c) {
 		stopTimer(timer)
 		_ = c.Close()
@@ -37,6 +39,7 @@ func (srv *WebSocketServer) handshake(c net.Conn, timer *time.Timer) {
 	fail := func() {
 		stopTimer(timer)
 		_ = c.Close()
+		srv.forget(c)
 	}
 	nc := c
 	if srv.mode == SecureMode {
@@ -57,74 +60,76 @@ func (srv *WebSocketServer) handshake(c net.Conn, timer *time.Timer) {
 		fail()
 		return
 	}
-	r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(head)))
-	if err != nil {
-		fail() // a malformed request: Qt closes without an answer
-		return
+	r, perr := http.ReadRequest(bufio.NewReader(bytes.NewReader(head)))
+	if perr == nil {
+		r.RemoteAddr = c.RemoteAddr().String()
+		if tc, ok := nc.(*tls.Conn); ok {
+			st := tc.ConnectionState()
+			r.TLS = &st
+		}
+		srv.mu.Lock()
+		pages := srv.pages
+		srv.mu.Unlock()
+		if pages != nil && !isUpgradeRequest(r) {
+			stopTimer(timer)
+			srv.forget(c)
+			srv.servePage(nc, append(head, rest...))
+			return
+		}
 	}
-	r.RemoteAddr = c.RemoteAddr().String()
-	if tc, ok := nc.(*tls.Conn); ok {
-		st := tc.ConnectionState()
-		r.TLS = &st
-	}
-	srv.mu.Lock()
-	pages := srv.pages
-	srv.mu.Unlock()
-	if pages != nil && !isUpgradeRequest(r) {
-		stopTimer(timer)
-		srv.servePage(nc, append(head, rest...))
-		return
-	}
-	srv.upgrade(c, nc, r, rest, timer)
+	srv.post(func() { srv.upgrade(c, nc, r, perr, rest, timer) })
 }
 
-// upgrade runs the handshake from the pending limit on: the request r came
-// on nc (key is the accepted connection under it, as track knows it), rest
-// holds the bytes that followed it.
-func (srv *WebSocketServer) upgrade(key, nc net.Conn, r *http.Request, rest []byte, timer *time.Timer) {
-	fail := func() {
-		stopTimer(timer)
-		_ = nc.Close()
+// upgrade runs the rest of a handshake on the server's loop: the request r
+// came on nc (perr says why it is not HTTP at all; key is the accepted
+// connection under nc, as track knows it), rest holds the bytes that
+// followed it.
+func (srv *WebSocketServer) upgrade(key, nc net.Conn, r *http.Request, perr error, rest []byte, timer *time.Timer) {
+	queued := false
+	defer func() {
+		srv.forget(key)
+		if !queued {
+			stopTimer(timer)
+			_ = nc.Close()
+		}
+	}()
+	srv.mu.Lock()
+	_, live := srv.handshaking[key]
+	full := len(srv.pending) >= srv.maxPending
+	srv.mu.Unlock()
+	if !live || srv.IsDeleted() {
+		return // Delete has closed the connection
 	}
-	// 1. The pending limit. Like Qt, it counts the sockets queued and not
-	// yet taken; a handshake that passes it holds a place in the queue
-	// until it is queued or fails, so the queue never exceeds the limit
-	// however many handshakes run at once (in Qt, single-threaded, each
-	// handshake completes before the next is checked).
-	if !srv.reserve() {
-		fail()
+	// 1. The pending limit (Qt: no answer at all).
+	if full {
 		srv.setError(CloseCodeAbnormalDisconnection, "Too many pending connections.")
 		return
 	}
-	queued := false
-	defer func() {
-		if !queued {
-			srv.unreserve()
-		}
-	}()
 	// 2. Qt's validation: an invalid request is closed without an answer.
+	if perr != nil {
+		return
+	}
 	req, err := parseHandshake(r, srv.mode == SecureMode)
 	if err != nil {
-		fail()
 		return
 	}
-	// 3. The origin, decided by the slots on the server's loop.
-	allowed, decided := srv.originAllowed(req.origin)
-	if !decided {
-		fail() // the server was deleted meanwhile: no verdict, no error
-		return
-	}
-	if !allowed {
-		stopTimer(timer)
-		_, _ = nc.Write([]byte("HTTP/1.1 403 Access Forbidden\r\n\r\n"))
-		_ = nc.Close()
-		srv.setError(CloseCodePolicyViolated, "Access forbidden.")
-		return
+	// 3. The origin, decided by the slots.
+	if srv.OriginAuthenticationRequired.IsConnected() {
+		auth := NewWebSocketCorsAuthenticator(req.origin)
+		srv.OriginAuthenticationRequired.Emit(auth)
+		if srv.IsDeleted() {
+			return
+		}
+		if !auth.Allowed() {
+			stopTimer(timer)
+			_, _ = nc.Write([]byte("HTTP/1.1 403 Access Forbidden\r\n\r\n"))
+			srv.setError(CloseCodePolicyViolated, "Access forbidden.")
+			return
+		}
 	}
 	if !slices.Contains(req.versions, Version13) {
 		stopTimer(timer)
 		_, _ = nc.Write([]byte("HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\n\r\n"))
-		_ = nc.Close()
 		srv.setError(CloseCodeProtocolError, "Unsupported version requested.")
 		return
 	}
@@ -139,16 +144,13 @@ func (srv *WebSocketServer) upgrade(key, nc net.Conn, r *http.Request, rest []by
 		extHeader, ext = wire.AcceptDeflate(r.Header.Values("Sec-WebSocket-Extensions"))
 	}
 	if !stopTimer(timer) {
-		_ = nc.Close() // the timer won the race and closed the connection
-		return
+		return // the timer won the race and closed the connection
 	}
 	if _, err := nc.Write(response101(req, name, protocol, extHeader, time.Now())); err != nil {
-		_ = nc.Close()
 		return
 	}
 
-	// 5. The socket, made on the server's loop, queued, announced. Until it
-	// is queued, Delete closes the connection (Qt's destructor aborts it).
+	// 5. The socket, queued and announced.
 	peer, _ := netip.ParseAddrPort(r.RemoteAddr)
 	var local netip.AddrPort
 	if a, ok := nc.LocalAddr().(*net.TCPAddr); ok {
@@ -156,50 +158,27 @@ func (srv *WebSocketServer) upgrade(key, nc net.Conn, r *http.Request, rest []by
 	}
 	hdr := r.Clone(context.Background())
 	hdr.URL = req.url
-	done := make(chan bool, 1)
-	posted := srv.post(func() {
-		srv.mu.Lock()
-		_, live := srv.handshaking[key]
-		srv.mu.Unlock()
-		if !live || srv.IsDeleted() {
-			done <- false
-			return
-		}
-		ws := newWebSocket(nil)
-		ws.server, ws.origin, ws.version = true, req.origin, Version13
-		s := newSession(ws, false)
-		cfg := s.wireConfig()
-		cfg.Deflate = ext
-		s.c = wire.NewConn(nc, rest, cfg)
-		ws.mu.Lock()
-		ws.state = ConnectedState
-		ws.sess = s
-		ws.request, ws.resource = hdr, prettyURL(req.url)
-		ws.options.subprotocols = req.protocols
-		ws.subprotocol = protocol
-		ws.local, ws.peer = local, peer
-		ws.peerName = peer.Addr().Unmap().String()
-		ws.errString, ws.tcpErrString = "Unknown error", "Unknown error" // Qt copies the TCP socket's into its own
-		ws.mu.Unlock()
-		srv.mu.Lock()
-		delete(srv.handshaking, key)
-		srv.reserved--
-		srv.pending = append(srv.pending, ws)
-		srv.mu.Unlock()
-		done <- true
-		srv.NewConnection.Emit()
-	})
-	select {
-	case queued = <-done:
-	case <-posted:
-		select { // the server was deleted: unless the socket was queued first
-		case queued = <-done:
-		default:
-		}
-	}
-	if !queued {
-		_ = nc.Close()
-	}
+	ws := newWebSocket(nil)
+	ws.server, ws.origin, ws.version = true, req.origin, Version13
+	s := newSession(ws, false)
+	cfg := s.wireConfig()
+	cfg.Deflate = ext
+	s.c = wire.NewConn(nc, rest, cfg)
+	ws.mu.Lock()
+	ws.state = ConnectedState
+	ws.sess = s
+	ws.request, ws.resource = hdr, prettyURL(req.url)
+	ws.options.subprotocols = req.protocols
+	ws.subprotocol = protocol
+	ws.local, ws.peer = local, peer
+	ws.peerName = peer.Addr().Unmap().String()
+	ws.errString, ws.tcpErrString = "Unknown error", "Unknown error" // Qt copies the TCP socket's into its own
+	ws.mu.Unlock()
+	srv.mu.Lock()
+	srv.pending = append(srv.pending, ws)
+	srv.mu.Unlock()
+	queued = true
+	srv.NewConnection.Emit()
 }
 
 // response101 is Qt's 101 answer (QWebSocketHandshakeResponse).
@@ -226,60 +205,9 @@ func response101(req handshakeRequest, serverName, protocol, extensions string, 
 	return []byte(b.String())
 }
 
-// reserve takes a place in the pending queue for a handshake, if there is
-// one.
-func (srv *WebSocketServer) reserve() bool {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	if len(srv.pending)+srv.reserved >= srv.maxPending {
-		return false
-	}
-	srv.reserved++
-	return true
-}
-
-func (srv *WebSocketServer) unreserve() {
-	srv.mu.Lock()
-	srv.reserved--
-	srv.mu.Unlock()
-}
-
-// originAllowed emits OriginAuthenticationRequired on the server's loop and
-// waits for the verdict. Without slots every origin passes. decided is
-// false when the server was deleted before a verdict.
-func (srv *WebSocketServer) originAllowed(origin string) (allowed, decided bool) {
-	if !srv.OriginAuthenticationRequired.IsConnected() {
-		return true, true
-	}
-	auth := NewWebSocketCorsAuthenticator(origin)
-	if srv.Loop().IsCurrent() { // ServeHTTP called on the loop itself
-		srv.OriginAuthenticationRequired.Emit(auth)
-		return auth.Allowed(), true
-	}
-	verdict := make(chan bool, 1)
-	posted := srv.post(func() {
-		srv.OriginAuthenticationRequired.Emit(auth)
-		verdict <- auth.Allowed()
-	})
-	select {
-	case ok := <-verdict:
-		return ok, true
-	case <-posted:
-		return false, false
-	}
-}
-
-// post queues fn to the server's loop. The channel it returns is closed
-// when fn will never run: the server was deleted.
-func (srv *WebSocketServer) post(fn func()) <-chan struct{} {
-	o := srv.AsObject()
-	srv.Loop().PostSocketEvent(o, func() {
-		if !o.IsDeleted() {
-			fn()
-		}
-	})
-	return srv.closing
-}
+// post queues fn to the server's loop, dropped if the server is deleted
+// first (Delete closes the connections of the handshakes under way).
+func (srv *WebSocketServer) post(fn func()) { postSocketEvent(srv.AsObject(), fn) }
 
 // track records a connection in its handshake, for Destruct; it reports
 // false when the server is being deleted.
@@ -337,8 +265,7 @@ func (srv *WebSocketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = nc.Close()
 		return
 	}
-	defer srv.forget(nc)
-	srv.upgrade(nc, nc, r, rest, nil)
+	srv.post(func() { srv.upgrade(nc, nc, r, nil, rest, nil) })
 }
 
 // HandleConnection runs the handshake on a connection accepted elsewhere

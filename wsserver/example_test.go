@@ -127,9 +127,9 @@ func ExampleWebSocketServer_OriginAuthenticationRequired() {
 			next()
 		})
 		client.ErrorOccurred.Connect(client, func(e wsserver.SocketError) {
-			fmt.Println(origin, "refused:", e)
-			next()
+			fmt.Println(origin, "error:", e, client.ErrorString())
 		})
+		client.Disconnected.Connect(client, next)
 		client.Open(server.ServerUrl().String())
 		return client
 	}
@@ -142,6 +142,7 @@ func ExampleWebSocketServer_OriginAuthenticationRequired() {
 	trusted.Delete()
 	// Output:
 	// server error: CloseCodePolicyViolated Access forbidden.
-	// https://evil.example refused: ConnectionRefusedError
+	// https://evil.example error: ConnectionRefusedError QWebSocketPrivate::processHandshake: Unhandled http status code: 403 (Access Forbidden).
+	// https://evil.example error: RemoteHostClosedError QWebSocketPrivate::processHandshake: Unhandled http status code: 403 (Access Forbidden).
 	// https://trusted.example connected
 }

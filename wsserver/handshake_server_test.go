@@ -142,7 +142,7 @@ func TestServerHeaderTooLarge(t *testing.T) {
 	sp := spyServer(srv)
 	srvListen(t, srv)
 	raw := srvDial(t, srvAddr(srv))
-	end := srvGo(func() closeResult { return raw.readToEnd(time.Now()) })
+	end := srvGo(func() closeResult { return raw.readToEndRaw(time.Now()) })
 	big := "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + strings.Repeat("a", 900_000)
 	go func() { _, _ = raw.Write([]byte(big)) }() // may fail once the server hangs up
 	r := srvAwait(t, end, srvWait, "the end of the connection")
@@ -210,12 +210,18 @@ func TestServerHandshakeResponseHeaders(t *testing.T) {
 	raw = srvDial(t, srvAddr(srv))
 	raw.send(t, srvRequest("/", "Sec-WebSocket-Protocol: chat"))
 	var head strings.Builder
-	for !strings.HasSuffix(head.String(), "\r\n\r\n") {
-		line, err := raw.br.ReadString('\n')
-		head.WriteString(line)
-		if err != nil {
-			t.Fatalf("reading the 101: %v (%q)", err, head.String())
+	err = srvAwait(t, srvGo(func() error { // the server answers from this goroutine's loop
+		for !strings.HasSuffix(head.String(), "\r\n\r\n") {
+			line, err := raw.br.ReadString('\n')
+			head.WriteString(line)
+			if err != nil {
+				return err
+			}
 		}
+		return nil
+	}), srvWait, "the 101")
+	if err != nil {
+		t.Fatalf("reading the 101: %v (%q)", err, head.String())
 	}
 	for _, h := range []string{"\r\nSec-WebSocket-Accept: " + srvAccept + "\r\n", "\r\nSec-WebSocket-Protocol: chat\r\n"} {
 		if !strings.Contains(head.String(), h) {

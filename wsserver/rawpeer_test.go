@@ -374,7 +374,24 @@ func dialRawClientResp(t testing.TB, addr, target string, read bool, extra ...st
 	if err != nil {
 		t.Fatalf("rawpeer: dial %s: %v", addr, err)
 	}
-	br, resp, err := rawHandshake(c, addr, target, extra...)
+	// The server answers from its loop, which may be this goroutine's:
+	// run it while the handshake waits.
+	type result struct {
+		br   *bufio.Reader
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		br, resp, err := rawHandshake(c, addr, target, extra...)
+		done <- result{br, resp, err}
+	}()
+	res, ok := signaltest.Receive(done, 2*rawWait)
+	if !ok {
+		_ = c.Close()
+		t.Fatalf("rawpeer: no handshake answer")
+	}
+	br, resp, err := res.br, res.resp, res.err
 	if err != nil {
 		_ = c.Close()
 		t.Fatalf("rawpeer: %v", err)

@@ -89,7 +89,7 @@ func TestRobustSlowlorisMany(t *testing.T) {
 	for i := range raws {
 		raws[i] = srvDial(t, srvAddr(srv))
 		dialed[i] = time.Now() // the server's timer starts after this
-		readers.Go(func() { results[i] = raws[i].readToEnd(dialed[i]) })
+		readers.Go(func() { results[i] = raws[i].readToEndRaw(dialed[i]) })
 	}
 	stop := make(chan struct{})
 	var writer sync.WaitGroup
@@ -187,7 +187,7 @@ func TestRobustHeaderLimits(t *testing.T) {
 	bigSpies := spyServer(big)
 	srvListen(t, big)
 	raw := srvDial(t, srvAddr(big))
-	end := srvGo(func() closeResult { return raw.readToEnd(time.Now()) })
+	end := srvGo(func() closeResult { return raw.readToEndRaw(time.Now()) })
 	go func() { _, _ = raw.Write([]byte(srvRequest("/", field(1<<20)))) }() // fails once the server hangs up
 	r := srvAwait(t, end, srvWait, "the end of the connection")
 	if !silent(r) {

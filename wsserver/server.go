@@ -40,8 +40,9 @@ type WebSocketServer struct {
 	NewConnection signals.Signal0
 	// OriginAuthenticationRequired is emitted for each valid handshake with
 	// an authenticator whose Allowed starts true; the slot may refuse the
-	// origin with SetAllowed(false), which answers 403. The handshake waits
-	// for the slots on the server's loop. With no slot every origin passes.
+	// origin with SetAllowed(false), which answers 403. It is emitted on the
+	// server's loop inside the handshake, as Qt emits it, so the slot must
+	// decide before it returns. With no slot every origin passes.
 	OriginAuthenticationRequired signals.Signal[*WebSocketCorsAuthenticator]
 	// PeerVerifyError is emitted in SecureMode for each client certificate
 	// verification error.
@@ -76,7 +77,6 @@ type WebSocketServer struct {
 	errCode          CloseCode
 	errString        string
 	pending          []*WebSocket
-	reserved         int                   // handshakes past the pending check, not queued yet
 	handshaking      map[net.Conn]struct{} // accepted, handshake under way
 	address          HostAddress
 	ln               *listener
@@ -186,10 +186,16 @@ func (srv *WebSocketServer) Close() {
 func (srv *WebSocketServer) stopListening() {
 	srv.mu.Lock()
 	ln := srv.ln
+	pages, pagesLn := srv.pagesSrv, srv.pagesLn
 	srv.ln, srv.address = nil, Null
+	srv.pagesSrv, srv.pagesLn = nil, nil
 	srv.mu.Unlock()
 	if ln != nil {
 		_ = ln.Close()
+	}
+	if pagesLn != nil { // the pages' connections came from the listener
+		_ = pagesLn.Close()
+		_ = pages.Close()
 	}
 }
 
@@ -223,18 +229,11 @@ func (srv *WebSocketServer) Destruct() {
 	default:
 		close(srv.closing)
 	}
-	pages, pagesLn := srv.pagesSrv, srv.pagesLn
 	handshaking := srv.handshaking
 	srv.handshaking = map[net.Conn]struct{}{}
 	srv.mu.Unlock()
 	for c := range handshaking { // nobody will take them
 		_ = c.Close()
-	}
-	if pagesLn != nil {
-		_ = pagesLn.Close()
-	}
-	if pages != nil {
-		_ = pages.Close()
 	}
 	srv.serving.Wait()
 }
@@ -400,11 +399,9 @@ func (srv *WebSocketServer) MaxPendingConnections() int {
 }
 
 // SetMaxPendingConnections sets the limit on connections upgraded but not
-// yet taken. A handshake that completes its request while that many wait is
-// refused: the connection is closed without an answer and Error becomes
-// CloseCodeAbnormalDisconnection, "Too many pending connections.". One that
-// finds the queue full only when it is queued (handshakes run in parallel
-// while the loop may be busy) is closed the same way, after its 101.
+// yet taken. A handshake whose request is complete while that many wait is
+// refused, as in Qt: the connection is closed without an answer and Error
+// becomes CloseCodeAbnormalDisconnection, "Too many pending connections.".
 func (srv *WebSocketServer) SetMaxPendingConnections(n int) {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()

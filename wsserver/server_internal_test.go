@@ -115,7 +115,7 @@ func TestServerAcceptErrorBacksOff(t *testing.T) {
 	ctx := context.Background()
 
 	// A connection from before the episode, echoing.
-	before, _, err := websocket.Dial(ctx, srv.ServerUrl().String(), nil)
+	before, err := dialLooping(ctx, srv.ServerUrl().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestServerAcceptErrorBacksOff(t *testing.T) {
 	// The episode starts at the Accept after the next connection (the
 	// accepting goroutine is already waiting in the inner Accept).
 	ln.fails.Store(1 << 30)
-	trigger, _, err := websocket.Dial(ctx, srv.ServerUrl().String(), nil)
+	trigger, err := dialLooping(ctx, srv.ServerUrl().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,4 +188,23 @@ func TestServerAcceptErrorBacksOff(t *testing.T) {
 	for srv.HasPendingConnections() {
 		srv.NextPendingConnection().Delete()
 	}
+}
+
+// dialLooping dials url with coder/websocket while the calling goroutine's
+// loop runs: the server answers the handshake from it.
+func dialLooping(ctx context.Context, url string) (*websocket.Conn, error) {
+	type result struct {
+		c   *websocket.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, _, err := websocket.Dial(ctx, url, nil)
+		ch <- result{c, err}
+	}()
+	r, ok := signaltest.Receive(ch, 10*time.Second)
+	if !ok {
+		return nil, context.DeadlineExceeded
+	}
+	return r.c, r.err
 }

@@ -209,7 +209,19 @@ func (c *rawConn) send(t *testing.T, s string) {
 // response reads an HTTP response (the connection stays usable for frames
 // after a 101).
 func (c *rawConn) response() (*http.Response, error) {
-	resp, err := http.ReadResponse(c.br, nil)
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	// The server answers from its loop, which may be this goroutine's.
+	r, ok := signaltest.Receive(srvGo(func() result {
+		resp, err := http.ReadResponse(c.br, nil)
+		return result{resp, err}
+	}), 2*srvWait)
+	if !ok {
+		return nil, errors.New("no response")
+	}
+	resp, err := r.resp, r.err
 	if err != nil {
 		return nil, err
 	}
@@ -220,8 +232,7 @@ func (c *rawConn) response() (*http.Response, error) {
 	return resp, nil
 }
 
-// mustResponse reads a response without running the loop (the server
-// answers on its own goroutine unless an origin slot is connected).
+// mustResponse reads a response, running the loop meanwhile.
 func (c *rawConn) mustResponse(t *testing.T, want int) *http.Response {
 	t.Helper()
 	resp, err := c.response()
@@ -255,8 +266,15 @@ func (r closeResult) closedByPeer() bool {
 	return r.err != nil && !(errors.As(r.err, &ne) && ne.Timeout())
 }
 
-// readToEnd reads until the connection ends, and measures from start.
+// readToEnd reads until the connection ends, and measures from start,
+// running the loop meanwhile (the server answers from it).
 func (c *rawConn) readToEnd(start time.Time) closeResult {
+	r, _ := signaltest.Receive(srvGo(func() closeResult { return c.readToEndRaw(start) }), time.Minute)
+	return r
+}
+
+// readToEndRaw is readToEnd for a goroutine without a loop to run.
+func (c *rawConn) readToEndRaw(start time.Time) closeResult {
 	var buf []byte
 	p := make([]byte, 4096)
 	for {
@@ -1102,8 +1120,8 @@ func TestServerHandshakeTimeout(t *testing.T) {
 			}
 		}
 	})
-	silentEnd := srvGo(func() closeResult { return silent.readToEnd(start) })
-	trickleEnd := srvGo(func() closeResult { return trickle.readToEnd(start) })
+	silentEnd := srvGo(func() closeResult { return silent.readToEndRaw(start) })
+	trickleEnd := srvGo(func() closeResult { return trickle.readToEndRaw(start) })
 
 	// A client that completes its handshake is not affected by the timer.
 	c := srvClient(t, srv.ServerUrl().String())
@@ -1245,7 +1263,7 @@ func TestServerOriginAuthentication(t *testing.T) {
 		t.Helper()
 		raw := srvDial(t, srvAddr(srv))
 		raw.send(t, srvRequest("/", "Origin: http://evil.example"))
-		r := srvAwait(t, srvGo(func() closeResult { return raw.readToEnd(time.Now()) }), srvWait, "the 403")
+		r := srvAwait(t, srvGo(func() closeResult { return raw.readToEndRaw(time.Now()) }), srvWait, "the 403")
 		if !strings.HasPrefix(string(r.data), "HTTP/1.1 403") {
 			t.Errorf("refused origin got %q; want an HTTP/1.1 403", r.data)
 		}
@@ -1556,7 +1574,7 @@ func TestServerDelete(t *testing.T) {
 	}
 
 	// The waiting handshake ends (without an upgrade).
-	w := srvAwait(t, srvGo(func() closeResult { return waiting.readToEnd(time.Now()) }), srvWait, "the waiting handshake's end")
+	w := srvAwait(t, srvGo(func() closeResult { return waiting.readToEndRaw(time.Now()) }), srvWait, "the waiting handshake's end")
 	if strings.HasPrefix(string(w.data), "HTTP/1.1 101") || !w.closedByPeer() {
 		t.Errorf("waiting handshake: read %q, %v; want no upgrade and a close", w.data, w.err)
 	}
@@ -1587,8 +1605,9 @@ func TestServerDelete(t *testing.T) {
 	srvRoundTrip(t, a, "after the server is gone")
 }
 
-// A connection upgraded while the loop is busy, and not yet queued when the
-// server is deleted, is closed rather than leaked.
+// A handshake whose request has come while the loop is busy (its answer
+// waits for the loop, as in Qt) is closed without an answer when the
+// server is deleted, rather than leaked.
 func TestServerDeleteDuringUpgrade(t *testing.T) {
 	t.Parallel()
 	srv := wsserver.NewWebSocketServer("", wsserver.NonSecureMode, nil)
@@ -1596,11 +1615,12 @@ func TestServerDeleteDuringUpgrade(t *testing.T) {
 	sp := spyServer(srv)
 	srvListen(t, srv)
 	raw := srvDial(t, srvAddr(srv))
-	raw.upgrade(t, "/") // the queueing is posted to the loop, which does not run
+	raw.send(t, srvRequest("/"))
+	time.Sleep(50 * time.Millisecond) // the loop does not run: the request waits for it
 	srv.Delete()
-	r := srvAwait(t, srvGo(func() closeResult { return raw.readToEnd(time.Now()) }), srvWait, "the connection's end")
-	if !r.closedByPeer() {
-		t.Errorf("the upgraded connection was not closed after Delete: %v", r.err)
+	r := srvAwait(t, srvGo(func() closeResult { return raw.readToEndRaw(time.Now()) }), srvWait, "the connection's end")
+	if !r.closedByPeer() || len(r.data) != 0 {
+		t.Errorf("the waiting connection after Delete: read %q, %v; want it closed without an answer", r.data, r.err)
 	}
 	if n := sp.newConn.Count(); n != 0 {
 		t.Errorf("NewConnection emitted %d times after Delete", n)

@@ -404,7 +404,7 @@ func TestServerSecureModeHandshakeTimeout(t *testing.T) {
 	if err := tc.Handshake(); err != nil { // TLS done, no HTTP request
 		t.Fatalf("TLS handshake: %v", err)
 	}
-	silentEnd := srvGo(func() closeResult { return silent.readToEnd(start) })
+	silentEnd := srvGo(func() closeResult { return silent.readToEndRaw(start) })
 	tlsEnd := srvGo(func() closeResult {
 		_, err := tc.Read(make([]byte, 1))
 		return closeResult{err: err, elapsed: time.Since(start)}
