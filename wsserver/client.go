@@ -106,7 +106,7 @@ func (ws *WebSocket) open(req *http.Request, opts WebSocketHandshakeOptions) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel // ending the session (Abort, Delete, reopen) stops the dial
-	var verifyErrs []error
+	var verifyErrs []SslError
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, network, addr)
@@ -201,11 +201,12 @@ func escapeQuery(q string) string {
 }
 
 // clientTLS returns the TLS configuration of a dial to host. Verification
-// errors are collected for SslErrors; with ignore they do not fail the
-// handshake. The certificate must name ServerName if set, else host (a DNS
-// name or an IP address: Go sends no server name for IP hosts, so the host
-// must be passed in).
-func clientTLS(base *tls.Config, host string, ignore bool, errs *[]error) *tls.Config {
+// errors (verifyPeer's, in Qt's terms) are collected for PeerVerifyError
+// and SslErrors; with ignore they do not fail the handshake. The
+// certificate must name ServerName if set, else host (a DNS name or an IP
+// address: Go sends no server name for IP hosts, so the host must be
+// passed in).
+func clientTLS(base *tls.Config, host string, ignore bool, errs *[]SslError) *tls.Config {
 	var conf *tls.Config
 	if base != nil {
 		conf = base.Clone()
@@ -224,26 +225,22 @@ func clientTLS(base *tls.Config, host string, ignore bool, errs *[]error) *tls.C
 	}
 	conf.InsecureSkipVerify = true
 	conf.VerifyConnection = func(cs tls.ConnectionState) error {
-		if len(cs.PeerCertificates) == 0 {
-			return errors.New("no peer certificate")
+		found := verifyPeer(cs.PeerCertificates,
+			x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, name)
+		if len(found) == 0 {
+			return nil
 		}
-		opts := x509.VerifyOptions{Roots: roots, DNSName: name, Intermediates: x509.NewCertPool()}
-		for _, c := range cs.PeerCertificates[1:] {
-			opts.Intermediates.AddCert(c)
+		*errs = append(*errs, found...)
+		if ignore {
+			return nil
 		}
-		if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
-			*errs = append(*errs, err)
-			if !ignore {
-				return err
-			}
-		}
-		return nil
+		return sslErrorsList(found)[0] // Qt's socket error is the list's first
 	}
 	return conf
 }
 
 // dialed finishes Open on the socket's loop.
-func (ws *WebSocket) dialed(s *session, c *websocket.Conn, resp *http.Response, err error, verifyErrs []error) {
+func (ws *WebSocket) dialed(s *session, c *websocket.Conn, resp *http.Response, err error, verifyErrs []SslError) {
 	ws.mu.Lock()
 	live := ws.sess == s && !s.finished
 	ws.mu.Unlock()
@@ -253,12 +250,7 @@ func (ws *WebSocket) dialed(s *session, c *websocket.Conn, resp *http.Response, 
 		}
 		return
 	}
-	for _, e := range verifyErrs {
-		ws.PeerVerifyError.Emit(e)
-	}
-	if len(verifyErrs) > 0 {
-		ws.SslErrors.Emit(append([]error(nil), verifyErrs...))
-	}
+	emitSslErrors(&ws.PeerVerifyError, &ws.SslErrors, verifyErrs)
 	if err != nil {
 		ws.dialFailed(s, resp, err)
 		return
@@ -331,7 +323,10 @@ func classifyDialError(resp *http.Response, err error) (SocketError, string) {
 	}
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
+	var sslErr SslError
 	switch {
+	case errors.As(err, &sslErr): // the certificate was refused: Qt's text is the first SslErrors entry's
+		return SslHandshakeFailedError, sslErr.ErrorString()
 	case errors.As(err, &dnsErr):
 		return HostNotFoundError, "Host not found"
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -12,7 +12,7 @@ import (
 func TestTLSMinVersionDefaults(t *testing.T) {
 	srv := NewWebSocketServer("", SecureMode, nil)
 	defer srv.Delete()
-	var verrs []error
+	var verrs []SslError
 	for _, c := range []struct {
 		name string
 		base *tls.Config
