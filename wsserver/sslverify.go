@@ -64,6 +64,7 @@ import (
 //	leaf signed by another key with the root's name and key id
 //	                                root           4 CertificateSignatureFailed (leaf); here 11, 12 (below)
 //	leaf, inter                     inter          1 UnableToGetIssuerCertificate (inter); here none (below)
+//	leaf                            root CA:false  14 (null), 16 (null); here 11, 12 (below)
 //	server side, no client certificate             21 NoPeerCertificate (null)
 //	server side, client EKU serverAuth only        16 (leaf)
 //
@@ -77,7 +78,7 @@ import (
 //   - A root in the pool whose signature on the chain is wrong is not
 //     seen: x509.CertPool cannot be listed, so the roots are reached only
 //     through Verify, which skips such a candidate. Qt's 4 becomes 11, 12.
-//     Likewise a pool root that is not a CA is not found (Qt: 14).
+//     Likewise a pool root that is not a CA is not found (Qt: 14, 16).
 //   - Host names are checked by crypto/x509's VerifyHostname: only the
 //     subjectAltName counts, where Qt also accepts the Common Name.
 //   - Revocation, name constraints and OCSP are not checked (Qt does not

@@ -74,6 +74,7 @@ func TestVerifyPeer(t *testing.T) {
 	leafExpired := mk("LeafExpired", root, false, SslTestExpired)
 	otherRoot := mk("Root", nil, true) // Root's name, another key
 	leafOR := mk("LeafOtherRoot", otherRoot, false)
+	rootNotCA := mk("RootNotCA", nil, true, notCA)
 	rootNotYet := mk("RootNotYet", nil, true, SslTestNotYet)
 	leafNY := mk("LeafUnderNotYetRoot", rootNotYet, false)
 	leafNY2 := mk("LeafNotYetUnderNotYetRoot", rootNotYet, false, SslTestNotYet)
@@ -143,10 +144,13 @@ func TestVerifyPeer(t *testing.T) {
 			want: "14(InterNoCertSign) 16(InterNoCertSign) -1(InterNoCertSign)"},
 		{name: "path length exceeded", chain: []*SslTestCert{leafP0, interP0}, trust: []*SslTestCert{rootP0}, host: "127.0.0.1", want: "15(null)"},
 		// Deviations (sslverify.go): an intermediate in the pool is a trust
-		// anchor, as in crypto/x509 (Qt: 1(Inter)); a pool root whose
+		// anchor, as in crypto/x509 (Qt: 1(Inter)); a pool root that is not
+		// a CA is not found (Qt: 14(null) 16(null)); a pool root whose
 		// signature fails is not found (Qt: 4(LeafOtherRoot) when the key
 		// ids agree, 11 and 12 as here when they do not).
 		{name: "intermediate in the pool", chain: []*SslTestCert{leafI, inter}, trust: []*SslTestCert{inter}, host: "127.0.0.1"},
+		{name: "root not a CA", chain: []*SslTestCert{mk("LeafUnderNotCARoot", rootNotCA, false)}, trust: []*SslTestCert{rootNotCA},
+			host: "127.0.0.1", want: "11(LeafUnderNotCARoot) 12(LeafUnderNotCARoot)"},
 		{name: "root's name, another key", chain: []*SslTestCert{leafOR}, trust: []*SslTestCert{root}, host: "127.0.0.1",
 			want: "11(LeafOtherRoot) 12(LeafOtherRoot)"},
 
