@@ -320,14 +320,10 @@ func (c *replayConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-// errNoPeerCertificate is QSslError::NoPeerCertificate's text.
-//
-//lint:ignore ST1005 Qt's text, verbatim
-var errNoPeerCertificate = errors.New("The peer did not present any certificate")
-
 // serverTLS returns the TLS configuration for one accepted connection:
 // base, with client certificates verified here instead of in crypto/tls,
-// so that verification errors reach PeerVerifyError and SslErrors.
+// so that verification errors (verifyPeer's, in Qt's terms) reach
+// PeerVerifyError and SslErrors.
 func (srv *WebSocketServer) serverTLS(base *tls.Config) *tls.Config {
 	conf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if base != nil {
@@ -342,31 +338,17 @@ func (srv *WebSocketServer) serverTLS(base *tls.Config) *tls.Config {
 	}
 	conf.ClientAuth = tls.RequestClientCert
 	conf.VerifyConnection = func(cs tls.ConnectionState) error {
-		if len(cs.PeerCertificates) == 0 {
-			if mode != tls.RequireAndVerifyClientCert {
-				return nil
-			}
-			err := errNoPeerCertificate // Qt's QSslError::NoPeerCertificate
-			srv.onLoop(func() {
-				srv.PeerVerifyError.Emit(err)
-				srv.SslErrors.Emit([]error{err})
-			})
-			return err
+		if len(cs.PeerCertificates) == 0 && mode != tls.RequireAndVerifyClientCert {
+			return nil
 		}
-		opts := x509.VerifyOptions{Roots: pool, Intermediates: x509.NewCertPool(),
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-		for _, c := range cs.PeerCertificates[1:] {
-			opts.Intermediates.AddCert(c)
+		// No certificate gives Qt's QSslError::NoPeerCertificate.
+		found := verifyPeer(cs.PeerCertificates,
+			x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, "")
+		if len(found) == 0 {
+			return nil
 		}
-		_, err := cs.PeerCertificates[0].Verify(opts)
-		if err != nil {
-			srv.onLoop(func() {
-				srv.PeerVerifyError.Emit(err)
-				srv.SslErrors.Emit([]error{err})
-			})
-			return errors.Join(errors.New("wsserver: client certificate refused"), err)
-		}
-		return nil
+		srv.onLoop(func() { emitSslErrors(&srv.PeerVerifyError, &srv.SslErrors, found) })
+		return errors.Join(errors.New("wsserver: client certificate refused"), sslErrorsList(found)[0])
 	}
 	return conf
 }

@@ -237,7 +237,8 @@ func (ws *WebSocket) clientTLS(ctx context.Context, s *session, base *tls.Config
 	roots, name := conf.RootCAs, conf.ServerName
 	conf.InsecureSkipVerify = true
 	conf.VerifyConnection = func(cs tls.ConnectionState) error {
-		errs := verifyServer(cs.PeerCertificates, roots, name)
+		errs := verifyPeer(cs.PeerCertificates,
+			x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, name)
 		if len(errs) == 0 {
 			return nil
 		}
@@ -247,10 +248,7 @@ func (ws *WebSocket) clientTLS(ctx context.Context, s *session, base *tls.Config
 				verdict <- false
 				return
 			}
-			for _, e := range errs {
-				ws.PeerVerifyError.Emit(e)
-			}
-			ws.SslErrors.Emit(append([]error(nil), errs...))
+			emitSslErrors(&ws.PeerVerifyError, &ws.SslErrors, errs)
 			ws.mu.Lock()
 			ignore := ws.ignoreSsl
 			ws.mu.Unlock()
@@ -261,27 +259,12 @@ func (ws *WebSocket) clientTLS(ctx context.Context, s *session, base *tls.Config
 			if ok {
 				return nil
 			}
-			return errs[0]
+			return sslErrorsList(errs)[0] // Qt's socket error is the list's first
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 	return conf
-}
-
-// verifyServer verifies a server's certificate chain for name.
-func verifyServer(chain []*x509.Certificate, roots *x509.CertPool, name string) []error {
-	if len(chain) == 0 {
-		return []error{errors.New("no peer certificate")}
-	}
-	opts := x509.VerifyOptions{Roots: roots, DNSName: name, Intermediates: x509.NewCertPool()}
-	for _, c := range chain[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	if _, err := chain[0].Verify(opts); err != nil {
-		return []error{err}
-	}
-	return nil
 }
 
 // dialed finishes Open on the socket's loop.
@@ -320,7 +303,11 @@ func (ws *WebSocket) dialFailed(s *session, err error) {
 	switch {
 	case errors.As(err, &te):
 		text := "The TLS/SSL connection has been closed"
-		if !isRemoteClose(te.Err) {
+		var se SslError
+		switch {
+		case errors.As(te.Err, &se):
+			text = se.ErrorString() // the first of SslErrors, as Qt's socket reports it
+		case !isRemoteClose(te.Err):
 			text = te.Err.Error()
 		}
 		ws.setSocketError(SslHandshakeFailedError, text)

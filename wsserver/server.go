@@ -46,10 +46,10 @@ type WebSocketServer struct {
 	OriginAuthenticationRequired signals.Signal[*WebSocketCorsAuthenticator]
 	// PeerVerifyError is emitted in SecureMode for each client certificate
 	// verification error.
-	PeerVerifyError signals.Signal[error]
+	PeerVerifyError signals.Signal[SslError]
 	// SslErrors is emitted in SecureMode with the client certificate
 	// verification errors of a refused TLS handshake.
-	SslErrors signals.Signal[[]error]
+	SslErrors signals.Signal[[]SslError]
 	// ServerError is emitted when Error and ErrorString change.
 	ServerError signals.Signal[CloseCode]
 	// PreSharedKeyAuthenticationRequired exists for API compatibility and

@@ -404,8 +404,8 @@ type serverSpies struct {
 	errs     *signaltest.Spy[wsserver.CloseCode]
 	closed   *signaltest.Spy0
 	accept   *signaltest.Spy[wsserver.SocketError]
-	sslErrs  *signaltest.Spy[[]error]
-	peerErrs *signaltest.Spy[error]
+	sslErrs  *signaltest.Spy[[]wsserver.SslError]
+	peerErrs *signaltest.Spy[wsserver.SslError]
 }
 
 func spyServer(srv *wsserver.WebSocketServer) *serverSpies {

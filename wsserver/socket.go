@@ -96,10 +96,11 @@ type WebSocket struct {
 	// can be read.
 	ReadChannelFinished signals.Signal0
 	// SslErrors is emitted with the certificate verification errors of a
-	// wss handshake.
-	SslErrors signals.Signal[[]error]
-	// PeerVerifyError is emitted for each certificate verification error.
-	PeerVerifyError signals.Signal[error]
+	// wss handshake, in Qt's order (HostNameMismatch first).
+	SslErrors signals.Signal[[]SslError]
+	// PeerVerifyError is emitted for each certificate verification error,
+	// before SslErrors.
+	PeerVerifyError signals.Signal[SslError]
 	// PreSharedKeyAuthenticationRequired exists for API compatibility and
 	// is never emitted: crypto/tls has no TLS-PSK.
 	PreSharedKeyAuthenticationRequired signals.Signal[*SslPreSharedKeyAuthenticator]

@@ -110,8 +110,8 @@ func recordSignals(t testing.TB, ws *wsserver.WebSocket) *sigLog {
 		}
 		l.written = append(l.written, n)
 	}, d)
-	ws.SslErrors.Connect(nil, func(errs []error) { add(fmt.Sprintf("SslErrors(%d)", len(errs))) }, d)
-	ws.PeerVerifyError.Connect(nil, func(error) { add("PeerVerifyError") }, d)
+	ws.SslErrors.Connect(nil, func(errs []wsserver.SslError) { add(fmt.Sprintf("SslErrors(%d)", len(errs))) }, d)
+	ws.PeerVerifyError.Connect(nil, func(wsserver.SslError) { add("PeerVerifyError") }, d)
 	t.Cleanup(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()

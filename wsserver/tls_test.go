@@ -118,7 +118,7 @@ func secureServer(t *testing.T, conf *tls.Config) (*wsserver.WebSocketServer, *s
 type clientEvents struct {
 	c      *wsserver.WebSocket
 	events []string
-	errs   []error // SslErrors' list
+	errs   []wsserver.SslError // SslErrors' list
 }
 
 func newClientEvents(t *testing.T, conf *tls.Config) *clientEvents {
@@ -128,8 +128,8 @@ func newClientEvents(t *testing.T, conf *tls.Config) *clientEvents {
 	ce := &clientEvents{c: c}
 	c.Connected.Connect(c, func() { ce.events = append(ce.events, "connected") })
 	c.Disconnected.Connect(c, func() { ce.events = append(ce.events, "disconnected") })
-	c.PeerVerifyError.Connect(c, func(error) { ce.events = append(ce.events, "peerVerifyError") })
-	c.SslErrors.Connect(c, func(errs []error) {
+	c.PeerVerifyError.Connect(c, func(wsserver.SslError) { ce.events = append(ce.events, "peerVerifyError") })
+	c.SslErrors.Connect(c, func(errs []wsserver.SslError) {
 		ce.events = append(ce.events, "sslErrors")
 		ce.errs = errs
 	})
@@ -284,17 +284,19 @@ func TestServerSecureModeClientCertificates(t *testing.T) {
 		}
 		waitCount(t, sp.peerErrs.Count, n, name+": server PeerVerifyError")
 		waitCount(t, sp.sslErrs.Count, n, name+": server SslErrors")
-		if errs := sp.sslErrs.At(n - 1); len(errs) != 1 || errs[0] != sp.peerErrs.At(n-1) {
+		if errs := sp.sslErrs.At(n - 1); len(errs) != 1 || !errs[0].Equal(sp.peerErrs.At(n-1)) {
 			t.Errorf("%s: SslErrors(%v); want [the PeerVerifyError %v]", name, errs, sp.peerErrs.At(n-1))
 		}
 	}
 	refused("untrusted certificate", &p.rogue, 1)
-	if e := sp.peerErrs.At(0); e == nil || !strings.Contains(e.Error(), "unknown authority") {
-		t.Errorf("PeerVerifyError for an untrusted certificate: %v; want an unknown-authority error", e)
+	if e := sp.peerErrs.At(0); e.Code() != wsserver.SelfSignedCertificate || e.Certificate() == nil ||
+		e.Certificate().Subject.CommonName != "rogue" {
+		t.Errorf("PeerVerifyError for an untrusted certificate: %v (%v, %v); want Qt's SelfSignedCertificate for it",
+			e, e.Code(), e.Certificate())
 	}
 	refused("no certificate", nil, 2)
-	if e := sp.peerErrs.At(1); e == nil || e.Error() != "The peer did not present any certificate" {
-		t.Errorf("PeerVerifyError for a missing certificate: %v; want Qt's \"The peer did not present any certificate\"", e)
+	if e := sp.peerErrs.At(1); e.Code() != wsserver.NoPeerCertificate || e.Error() != "The peer did not present any certificate" {
+		t.Errorf("PeerVerifyError for a missing certificate: %v (%v); want Qt's NoPeerCertificate, \"The peer did not present any certificate\"", e, e.Code())
 	}
 
 	ce := newClientEvents(t, &tls.Config{RootCAs: p.serverPool, Certificates: []tls.Certificate{p.client}})

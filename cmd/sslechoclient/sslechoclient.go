@@ -58,7 +58,7 @@ func (c *SslEchoClient) onTextMessageReceived(message string) {
 
 // onSslErrors prints the errors and quits; like Qt's, it does not ignore
 // them, so the connection fails.
-func (c *SslEchoClient) onSslErrors(errors []error) {
+func (c *SslEchoClient) onSslErrors(errors []wsserver.SslError) {
 	fmt.Fprintln(c.log, "SSL errors:", qDebugList(errors))
 	c.app.Quit()
 }
@@ -74,11 +74,11 @@ func (c *SslEchoClient) onDisconnected() {
 }
 
 // qDebugList formats errors as qDebug prints a QList<QSslError> in Qt 6:
-// QList("first", "second").
-func qDebugList(errors []error) string {
+// each error's errorString(), QList("first", "second").
+func qDebugList(errors []wsserver.SslError) string {
 	quoted := make([]string, len(errors))
 	for i, e := range errors {
-		quoted[i] = strconv.Quote(e.Error())
+		quoted[i] = strconv.Quote(e.ErrorString())
 	}
 	return "QList(" + strings.Join(quoted, ", ") + ")"
 }

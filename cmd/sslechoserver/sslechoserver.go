@@ -88,7 +88,7 @@ func (s *SslEchoServer) socketDisconnected() {
 	}
 }
 
-func (s *SslEchoServer) onSslErrors([]error) {
+func (s *SslEchoServer) onSslErrors([]wsserver.SslError) {
 	fmt.Fprintln(s.log, "Ssl errors occurred")
 }
 
