@@ -376,15 +376,3 @@ func (srv *WebSocketServer) SetHTTPHandler(h http.Handler) {
 	defer srv.mu.Unlock()
 	srv.pages = h
 }
-
-// deflateNegotiated reports whether a 101's headers accept
-// permessage-deflate (acceptWriter has respelt the header's name).
-func deflateNegotiated(h http.Header) bool {
-	for name, v := range h {
-		if strings.EqualFold(name, "Sec-WebSocket-Extensions") &&
-			strings.Contains(strings.Join(v, ","), "permessage-deflate") {
-			return true
-		}
-	}
-	return false
-}

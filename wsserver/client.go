@@ -253,6 +253,11 @@ func (ws *WebSocket) clientTLS(ctx context.Context, s *session, base *tls.Config
 			ignore := ws.ignoreSsl
 			ws.mu.Unlock()
 			verdict <- ignore
+			if !ignore && ws.current(s) {
+				// The handshake fails now, inside the same event, as in
+				// Qt: the dial's own report will find the session over.
+				ws.dialFailed(s, &wire.TLSError{Err: sslErrorsList(errs)[0]})
+			}
 		})
 		select {
 		case ok := <-verdict:
@@ -275,7 +280,6 @@ func (ws *WebSocket) dialed(s *session, c *wire.Conn, hs *wire.Handshake, err er
 		}
 		return
 	}
-	s.cancel()
 	if err != nil {
 		ws.dialFailed(s, err)
 		return

@@ -342,12 +342,13 @@ func (r *pongReader) state() (pongs int, closed *wsFrame, bad, err error) {
 const floodCount = 20_000
 
 // TestRobustPingFlood: a peer sends 20,000 pings (2.5 MiB) without reading
-// the pongs, over a connection with 4 KiB kernel buffers. Each pong is
-// written before the next ping is read, so once the buffers are full the
-// server stops reading and TCP stops the flood, within a few hundred
-// pings: the server's heap does not grow with it (Qt would read on and
-// buffer every pong), and its other connections are served meanwhile. When the peer
-// starts reading (within 5 s) it gets every pong, in order, and the flood
+// the pongs, over a connection with 4 KiB kernel buffers. The server reads
+// at most 16 pings ahead of its loop and stops reading while 128 KiB of
+// pongs wait, so once the buffers are full TCP stops the flood, within a
+// few hundred pings: the server's heap does not grow with it (Qt would
+// read on and buffer every pong), and its other connections are served
+// meanwhile. When the peer starts reading (within the write-stall timeout)
+// it gets every pong, in order, and the flood
 // goes on to the end; no signal is emitted for the pings (ws §2.9).
 //
 // Not parallel: it measures the heap.
@@ -412,16 +413,19 @@ func TestRobustPingFlood(t *testing.T) {
 	clog.expect("other client", `TextFrameReceived("still served",true)`, `TextMessageReceived("still served")`)
 }
 
-// TestRobustPingFloodNeverRead: the flooding peer never reads. A pong that
-// cannot be written for 5 s (coder/websocket's control-frame deadline)
-// means the peer does not read what it is sent: the socket reports
+// TestRobustPingFloodNeverRead: the flooding peer never reads. The socket
+// stops reading once 128 KiB of pongs wait to be written; when they make
+// no progress for the write-stall timeout (30 s, shortened here), the peer
+// does not read what it is sent: the socket reports
 // SocketTimeoutError and aborts itself, as the outgoing limit does
 // (TestLoadOutgoingLimit); it is not a protocol error of the peer's, so
 // CloseCode stays 1000. Qt buffers the pongs without limit instead. The
 // pongs the peer finds in its buffers afterwards are in order, and the
 // connection has ended. Other sockets are unaffected.
+//
+// Not parallel: it shortens a package-wide timeout.
 func TestRobustPingFloodNeverRead(t *testing.T) {
-	t.Parallel()
+	defer wsserver.SetWriteStallTimeout(3 * time.Second)()
 	srv := newServer(t)
 	peer := smallWindowPeer(t, srv)
 	server := nextConn(t, srv)

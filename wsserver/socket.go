@@ -33,10 +33,6 @@ const (
 	// sending; a socket that exceeds it is aborted with SocketResourceError
 	// (Qt buffers without limit).
 	DefaultMaxBytesToWrite = 64 << 20
-	// readAhead is how many received messages a socket reads before the
-	// event loop has delivered them; beyond it, reading stops and TCP flow
-	// control slows the peer down.
-	readAhead = 16
 )
 
 // MaxIncomingMessageSize returns the largest value SetMaxAllowedIncomingMessageSize accepts.

@@ -292,7 +292,7 @@ func TestEchoQtClient(t *testing.T) {
 	}
 	disconnected := signaltest.NewSpy0(&client.Disconnected)
 	client.Close(wsserver.CloseCodeNormal, "")
-	if disconnected.Count() == 0 && !disconnected.Wait(5 * time.Second) {
+	if disconnected.Count() == 0 && !disconnected.Wait(5*time.Second) {
 		t.Fatal("no Disconnected")
 	}
 	in.out.WaitFor(t, "socketDisconnected:")

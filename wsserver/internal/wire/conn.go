@@ -108,7 +108,9 @@ type Conn struct {
 	inlineClose bool         // Close is completing inside the call: no Closed
 	dead        bool         // aborted: nothing is written any more
 	ownWritten  atomic.Int64 // bytes written without a batchConn to count them
-	flushFn     func()
+	// writeProgress counts the writer goroutine's writes, for waitCredit.
+	writeProgress atomic.Uint64
+	flushFn       func()
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed with the descriptor

@@ -168,32 +168,35 @@ func (c *Conn) waitCredit() bool {
 			stall.Stop()
 		}
 	}()
-	var lastQueued int64 = -1
+	var lastProgress uint64
 	for {
 		c.inMu.Lock()
 		full := c.aheadMsgs >= readAhead || c.aheadBytes >= readAheadBytes
 		c.inMu.Unlock()
 		c.wmu.Lock()
-		queued := c.queued
-		blocked := queued > outPause && !c.shut && !c.dead
+		blocked := c.queued > outPause && !c.shut && !c.dead
 		c.wmu.Unlock()
 		if !full && !blocked {
 			return true
 		}
 		var fired <-chan time.Time
 		if blocked && !c.stopped.Load() {
-			if stall == nil || queued != lastQueued {
+			if p := c.writeProgress.Load(); stall == nil || p != lastProgress {
 				if stall != nil {
 					stall.Stop()
 				}
 				stall = time.NewTimer(time.Duration(writeStallTimeout.Load()))
-				lastQueued = queued
+				lastProgress = p
 			}
 			fired = stall.C
 		}
 		select {
 		case <-c.credit:
 		case <-fired:
+			if c.writeProgress.Load() != lastProgress {
+				stall = nil // the writes moved meanwhile: watch again
+				continue
+			}
 			c.p.events = append(c.p.events, Event{Kind: EventEnd, Err: ErrWriteStalled})
 			c.push()
 			return false
@@ -210,7 +213,7 @@ const outPause = 128 << 10
 // progress (nanoseconds; SetWriteStallTimeout).
 var writeStallTimeout atomic.Int64
 
-func init() { writeStallTimeout.Store(int64(5 * time.Second)) }
+func init() { writeStallTimeout.Store(int64(30 * time.Second)) }
 
 // SetWriteStallTimeout changes the write-stall timeout (for tests) and
 // returns the previous one.

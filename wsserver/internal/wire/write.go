@@ -245,7 +245,7 @@ func (c *Conn) writeLoop(rest []byte, restBox *[]byte, framesLeft int64) {
 	defer c.wg.Done()
 	var err error
 	if len(rest) > 0 {
-		_, err = c.bc.Write(rest) // uncorked: straight to the kernel, counted
+		err = c.writeChunks(c.bc, rest) // uncorked: straight to the kernel, counted
 		putBuf(restBox, rest)
 		c.wmu.Lock()
 		if !c.dead {
@@ -272,11 +272,7 @@ func (c *Conn) writeLoop(rest []byte, restBox *[]byte, framesLeft int64) {
 		}
 		batch, box := c.takeLocked()
 		c.wmu.Unlock()
-		var n int
-		n, err = c.nc.Write(batch)
-		if c.bc == nil {
-			c.ownWritten.Add(int64(n))
-		}
+		err = c.writeChunks(c.nc, batch)
 		putBuf(box, batch)
 		c.wmu.Lock()
 		if !c.dead {
@@ -379,4 +375,24 @@ func (c *Conn) wakeReaderLocked() {
 	if c.queued <= outPause {
 		c.wakeReader()
 	}
+}
+
+// writeChunk is how much the writer goroutine hands to one Write, so that
+// a large batch shows progress (writeProgress) while the peer reads it.
+const writeChunk = 256 << 10
+
+// writeChunks writes b to w in chunks of writeChunk.
+func (c *Conn) writeChunks(w interface{ Write([]byte) (int, error) }, b []byte) error {
+	for len(b) > 0 {
+		n, err := w.Write(b[:min(len(b), writeChunk)])
+		if c.bc == nil {
+			c.ownWritten.Add(int64(n))
+		}
+		c.writeProgress.Add(1)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
 }
