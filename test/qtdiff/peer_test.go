@@ -553,7 +553,7 @@ func (p *peer) reset() {
 	_ = p.conn.Close()
 }
 
-// closeWrite ends the connection (FIN) without a close frame.
+// closeConn ends the connection (FIN) without a close frame.
 func (p *peer) closeConn() { _ = p.conn.Close() }
 
 // pemFiles writes the test certificate and key into dir.
