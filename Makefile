@@ -14,11 +14,13 @@ all: fmt lint test
 run:
 	$(GO) run ./cmd/chatserver -a localhost
 
-## test: vet, every test with the race detector, then the browser test (its own module)
+## test: vet, every test with the race detector, then the browser test and
+## the differential tests against real Qt 6 (each its own module)
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	cd test/browser && $(GO) vet ./... && $(GO) test -count=1 -timeout 2m ./...
+	cd test/qtdiff && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
 
 ## lint: gofmt (nothing to change), go vet and staticcheck (pinned)
 lint:
@@ -26,12 +28,14 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	cd test/browser && $(GO) run $(STATICCHECK) ./...
+	cd test/qtdiff && $(GO) run $(STATICCHECK) ./...
 
 ## fmt: gofmt -s and go mod tidy
 fmt:
 	gofmt -s -w .
 	$(GO) mod tidy
 	cd test/browser && $(GO) mod tidy
+	cd test/qtdiff && $(GO) mod tidy
 
 ## bench: the Go micro-benchmarks (-count=$(BENCHCOUNT), for benchstat), then
 ## cmd/wsbench against cmd/echoserver in the anchors' four settings
