@@ -52,8 +52,10 @@ func (srv *WebSocketServer) handshake(c net.Conn, timer *time.Timer) {
 	}
 	head, rest, err := wire.ReadRequestHead(nc)
 	if errors.Is(err, wire.ErrHeadTooLarge) {
-		fail()
+		stopTimer(timer)
 		srv.setError(CloseCodeTooMuchData, "Header is too large.")
+		lingerClose(c)
+		srv.forget(c)
 		return
 	}
 	if err != nil {
@@ -78,6 +80,19 @@ func (srv *WebSocketServer) handshake(c net.Conn, timer *time.Timer) {
 		}
 	}
 	srv.post(func() { srv.upgrade(c, nc, r, perr, rest, timer) })
+}
+
+// lingerClose closes a connection whose peer is still sending: it ends its
+// own stream, then reads and drops what comes for up to a second, so that
+// the peer sees an end rather than a reset (Qt has read the bytes into
+// its socket's buffer when it closes).
+func lingerClose(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		_, _ = io.Copy(io.Discard, c)
+	}
+	_ = c.Close()
 }
 
 // upgrade runs the rest of a handshake on the server's loop: the request r
@@ -146,9 +161,6 @@ func (srv *WebSocketServer) upgrade(key, nc net.Conn, r *http.Request, perr erro
 	if !stopTimer(timer) {
 		return // the timer won the race and closed the connection
 	}
-	if _, err := nc.Write(response101(req, name, protocol, extHeader, time.Now())); err != nil {
-		return
-	}
 
 	// 5. The socket, queued and announced.
 	peer, _ := netip.ParseAddrPort(r.RemoteAddr)
@@ -164,6 +176,10 @@ func (srv *WebSocketServer) upgrade(key, nc net.Conn, r *http.Request, perr erro
 	cfg := s.wireConfig()
 	cfg.Deflate = ext
 	s.c = wire.NewConn(nc, rest, cfg)
+	// The 101 goes into the socket's queue, as Qt writes it into the TCP
+	// socket's buffer: it leaves at the end of this iteration, counted by
+	// BytesToWrite and BytesWritten.
+	s.c.WriteRaw(response101(req, name, protocol, extHeader, time.Now()))
 	ws.mu.Lock()
 	ws.state = ConnectedState
 	ws.sess = s

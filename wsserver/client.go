@@ -26,6 +26,19 @@ import (
 // is connected drops the old connection without a close frame, as Qt does.
 // Safe from any goroutine; the signals are emitted on the socket's loop.
 func (ws *WebSocket) Open(rawURL string, options ...WebSocketHandshakeOptions) {
+	if i := strings.Index(rawURL, "://"); i >= 0 && strings.Contains(rawURL, "\r\n") {
+		// QUrl takes a CR LF in the path or query as %0D%0A (open then
+		// refuses the resource name); one in the authority makes the URL
+		// invalid.
+		rest := rawURL[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if !strings.ContainsAny(rest[:end], "\r\n") {
+			rawURL = rawURL[:i+3] + rest[:end] + strings.ReplaceAll(rest[end:], "\r\n", "%0D%0A")
+		}
+	}
 	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
 	if err != nil || strings.Contains(rawURL, "\r\n") {
 		ws.onLoop(func() { ws.setError(ConnectionRefusedError, "Invalid URL.") })
@@ -316,10 +329,15 @@ func (ws *WebSocket) dialFailed(s *session, err error) {
 		}
 		ws.setSocketError(SslHandshakeFailedError, text)
 		ws.finish(s, false)
+		if !errors.As(te.Err, &se) {
+			ws.AboutToClose.Emit() // QSslSocket closes itself after a failed handshake
+		}
 		return
 	case errors.As(err, &he):
 		ws.setError(ConnectionRefusedError, he.Reason)
-		ws.setSocketError(RemoteHostClosedError, "The remote host closed the connection")
+		if he.PeerClosed { // the TCP socket's own report, the text shadowed
+			ws.setSocketError(RemoteHostClosedError, "The remote host closed the connection")
+		}
 		ws.finish(s, false)
 		return
 	case isRemoteClose(err):
@@ -364,24 +382,24 @@ func classifyDialError(err error) (SocketError, string) {
 
 // Destruct is run by Delete before the socket's signals are disconnected:
 // like ~QWebSocket, a connected socket closes with CloseCodeGoingAway,
-// "Connection closed" (the frame goes out after what is queued, then the
-// connection is shut); no signal reaches the program afterwards. A
-// socket deleted while it closes finishes that close.
+// "Connection closed", emitting its close sequence to the slots still
+// connected (the frame goes out after what is queued, then the connection
+// is shut); no signal reaches the program afterwards. A socket deleted
+// while it closes finishes that close.
 func (ws *WebSocket) Destruct() {
 	ws.mu.Lock()
 	s, state := ws.sess, ws.state
+	ws.mu.Unlock()
+	if s != nil && !s.finished && s.c != nil && state == ConnectedState && !s.closing && !s.dropped {
+		ws.close(CloseCodeGoingAway, "Connection closed")
+	}
+	ws.mu.Lock()
 	ws.state = UnconnectedState // no signal: the object is being destroyed
 	ws.mu.Unlock()
 	if s == nil {
 		return
 	}
-	wasFinished := s.finished
 	s.finished = true
-	if !wasFinished && s.c != nil && state == ConnectedState && !s.closing {
-		s.closing = true
-		s.c.Close(uint16(CloseCodeGoingAway), "Connection closed")
-		return
-	}
 	if !s.closing {
 		s.abort()
 	}

@@ -87,6 +87,10 @@ const (
 // never-emitted alert signals.
 type SslAlertType int
 
+// CloseNotify is QSsl::AlertType::CloseNotify, the alert a TLS connection
+// sends when it closes (the one AlertSent reports).
+const CloseNotify SslAlertType = 0
+
 // hostAddressOf returns the address of ap, unmapping IPv4-mapped IPv6 as a
 // Qt socket reports a dual-stack peer (Null for the zero AddrPort).
 func hostAddressOf(ap netip.AddrPort) HostAddress {

@@ -61,7 +61,7 @@ type WebSocketServer struct {
 	AlertReceived signals.Signal3[SslAlertLevel, SslAlertType, string]
 	// HandshakeInterruptedOnError exists for API compatibility and is never
 	// emitted.
-	HandshakeInterruptedOnError signals.Signal[error]
+	HandshakeInterruptedOnError signals.Signal[SslError]
 
 	mode SslMode
 

@@ -25,6 +25,8 @@ type session struct {
 	cancel func() // stops a client's dial; may be nil
 
 	closing  bool // a close frame was sent or received: state Closing
+	tlsTail  bool // a TLS close: AlertSent and the second AboutToClose come last
+	dropped  bool // the connection is gone (ReadEnded, WriteFailed): nothing to close
 	finished bool // the final signals were emitted
 	reading  bool // Start was called
 }
@@ -153,6 +155,7 @@ func (s *session) ReadEnded(err error) {
 	if !ws.current(s) || s.closing {
 		return
 	}
+	s.dropped = true
 	if errors.Is(err, wire.ErrWriteStalled) {
 		// Qt would buffer what the peer does not read without end; like
 		// the outgoing limit, this is an error and an abort.
@@ -186,6 +189,7 @@ func (s *session) WriteFailed(err error) {
 	if !ws.current(s) || s.closing {
 		return
 	}
+	s.dropped = true
 	if isRemoteClose(err) {
 		ws.setSocketError(RemoteHostClosedError, "The remote host closed the connection")
 	} else {

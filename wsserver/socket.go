@@ -100,14 +100,14 @@ type WebSocket struct {
 	// PreSharedKeyAuthenticationRequired exists for API compatibility and
 	// is never emitted: crypto/tls has no TLS-PSK.
 	PreSharedKeyAuthenticationRequired signals.Signal[*SslPreSharedKeyAuthenticator]
-	// AlertSent exists for API compatibility and is never emitted:
-	// crypto/tls does not report TLS alerts.
+	// AlertSent is emitted for the close_notify alert a wss socket sends
+	// when it closes, as Qt's is; crypto/tls reports no other alert.
 	AlertSent signals.Signal3[SslAlertLevel, SslAlertType, string]
 	// AlertReceived exists for API compatibility and is never emitted.
 	AlertReceived signals.Signal3[SslAlertLevel, SslAlertType, string]
 	// HandshakeInterruptedOnError exists for API compatibility and is never
 	// emitted.
-	HandshakeInterruptedOnError signals.Signal[error]
+	HandshakeInterruptedOnError signals.Signal[SslError]
 
 	id      uuid.UUID
 	origin  string

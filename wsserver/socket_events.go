@@ -106,7 +106,11 @@ func (ws *WebSocket) close(code CloseCode, reason string) {
 	ws.mu.Unlock()
 	done := s.c.Close(uint16(code), reason)
 	ws.AboutToClose.Emit() // the close frame is written
-	ws.AboutToClose.Emit() // the TCP socket's close
+	if s.c.IsTLS() {
+		s.tlsTail = true // QSslSocket's close reports itself after the rest (finish)
+	} else {
+		ws.AboutToClose.Emit() // the TCP socket's close
+	}
 	if !ws.current(s) {
 		return // a slot reopened or deleted the socket
 	}
@@ -156,6 +160,12 @@ func (ws *WebSocket) finish(s *session, viaClosing bool) {
 	ws.setState(UnconnectedState)
 	ws.Disconnected.Emit()
 	ws.ReadChannelFinished.Emit()
+	if s.tlsTail {
+		// Qt's QSslSocket: the close_notify alert, then the device's
+		// aboutToClose, once the rest is over.
+		ws.AlertSent.Emit(AlertWarning, CloseNotify, "close notify")
+		ws.AboutToClose.Emit()
+	}
 }
 
 // current reports whether s is the socket's live session.

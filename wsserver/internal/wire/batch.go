@@ -149,6 +149,12 @@ func (c *batchConn) count() int64 {
 	return n
 }
 
+// CloseWrite shuts the connection's sending side (TCP FIN).
+func (c *batchConn) CloseWrite() error {
+	c.closeWrite()
+	return nil
+}
+
 // closeWrite shuts the connection's sending side (TCP FIN).
 func (c *batchConn) closeWrite() {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {

@@ -203,6 +203,12 @@ func (c *Conn) Start() {
 	go c.readLoop()
 }
 
+// IsTLS reports whether the connection is TLS.
+func (c *Conn) IsTLS() bool {
+	_, ok := c.nc.(*tls.Conn)
+	return ok
+}
+
 // Compressed reports whether permessage-deflate is in use.
 func (c *Conn) Compressed() bool { return c.compress != nil }
 

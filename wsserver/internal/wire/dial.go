@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // DialConfig describes a client's opening handshake, as QWebSocket::open
@@ -48,8 +50,13 @@ type Handshake struct {
 }
 
 // A HandshakeError is an answer Qt refuses, with Qt's text for it
-// (QWebSocketPrivate::processHandshake).
-type HandshakeError struct{ Reason string }
+// (QWebSocketPrivate::processHandshake). PeerClosed says the server ended
+// its stream after the answer (Qt's TCP socket then reports
+// RemoteHostClosedError too).
+type HandshakeError struct {
+	Reason     string
+	PeerClosed bool
+}
 
 func (e *HandshakeError) Error() string { return e.Reason }
 
@@ -123,20 +130,25 @@ func Dial(ctx context.Context, dc DialConfig, cfg Config) (*Conn, *Handshake, er
 	if errors.Is(err, ErrHeadTooLarge) {
 		err = &HandshakeError{Reason: "Header is too large"}
 	}
+	if err == nil {
+		var status statusLine
+		var header http.Header
+		status, header, err = parseResponseHead(head)
+		if err == nil {
+			hs.Status, hs.Header = status.code, header
+			err = checkAnswer(status, header, key, dc.Protocols)
+		}
+	}
+	var he *HandshakeError
+	if errors.As(err, &he) {
+		he.PeerClosed = len(rest) == 0 && peerClosed(nc)
+	}
 	if err != nil {
 		return fail(err)
 	}
-	status, header, err := parseResponseHead(head)
-	if err != nil {
-		return fail(err)
-	}
-	hs.Status, hs.Header = status.code, header
-	if err := checkAnswer(status, header, key, dc.Protocols); err != nil {
-		return fail(err)
-	}
-	hs.Protocol = headerValue(header, "Sec-WebSocket-Protocol")
+	hs.Protocol = headerValue(hs.Header, "Sec-WebSocket-Protocol")
 	if dc.Deflate {
-		if exts := header.Values("Sec-WebSocket-Extensions"); len(exts) > 0 {
+		if exts := hs.Header.Values("Sec-WebSocket-Extensions"); len(exts) > 0 {
 			p, ok, err := parseDeflateResponse(exts)
 			if err != nil {
 				return fail(&HandshakeError{Reason: "The server's Sec-WebSocket-Extensions answer is invalid: " + err.Error()})
@@ -150,6 +162,16 @@ func Dial(ctx context.Context, dc DialConfig, cfg Config) (*Conn, *Handshake, er
 		return fail(ctx.Err())
 	}
 	return NewConn(nc, rest, cfg), hs, nil
+}
+
+// peerClosed reports whether the peer ends its stream now (within a short
+// wait) rather than sending more.
+func peerClosed(c net.Conn) bool {
+	_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	defer func() { _ = c.SetReadDeadline(time.Time{}) }()
+	var one [1]byte
+	n, err := c.Read(one[:])
+	return n == 0 && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET))
 }
 
 // newKey is a Sec-WebSocket-Key: 16 random bytes, base64.

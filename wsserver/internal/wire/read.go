@@ -40,6 +40,7 @@ func (c *Conn) readLoop() {
 	if len(c.prefix) > 0 {
 		c.p.feed(c.prefix)
 		c.prefix = nil
+		c.stall.update(c.p.partial() && !c.p.failed)
 		c.push()
 	}
 	var box *[]byte

@@ -39,6 +39,13 @@ func send[T string | []byte](c *Conn, op byte, msg T, frameSize int, limit int64
 	})
 }
 
+// WriteRaw queues bytes that are not a frame (a server's handshake
+// answer, which Qt writes into its socket's buffer too): they go out
+// before everything queued later, and count in BytesToWrite.
+func (c *Conn) WriteRaw(b []byte) {
+	c.enqueue(0, func(out []byte) []byte { return append(out, b...) })
+}
+
 // Ping queues a ping (payload cut to 125 bytes). Safe from any goroutine.
 func (c *Conn) Ping(payload []byte) { c.queueControl(OpPing, payload) }
 

@@ -58,18 +58,19 @@ int main(int argc, char **argv)
     }
     config.options.setSubprotocols(protocols);
 
-    QWebSocket socket(origin);
+    // On the heap: the script's "delete" deletes it.
+    QWebSocket *socket = new QWebSocket(origin);
     if (!caFile.isEmpty()) {
         QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
         ssl.addCaCertificates(caFile, QSsl::Pem);
-        socket.setSslConfiguration(ssl);
+        socket->setSslConfiguration(ssl);
     }
     if (ignoreSslErrors) {
-        QObject::connect(&socket, &QWebSocket::sslErrors, &socket,
-                         [&socket] { socket.ignoreSslErrors(); });
+        QObject::connect(socket, &QWebSocket::sslErrors, socket,
+                         [socket] { socket->ignoreSslErrors(); });
     }
 
-    SocketScript script("client", actions, &socket, &config);
+    SocketScript script("client", actions, socket, &config);
     StdinWatcher stdinWatcher(&script);
     QObject::connect(&script, &Script::finished, &app, &quitProgram); // the end is a quit
     script.start();

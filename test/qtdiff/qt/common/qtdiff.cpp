@@ -140,7 +140,7 @@ QByteArray boolName(bool b)
 
 QByteArray sslErrorText(const QSslError &error)
 {
-    return quoted(error.errorString().toUtf8());
+    return "code=" + QByteArray::number(int(error.error())) + " " + quoted(error.errorString().toUtf8());
 }
 
 // Script

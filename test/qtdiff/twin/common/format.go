@@ -150,4 +150,6 @@ func BoolName(b bool) string { return strconv.FormatBool(b) }
 
 // SslErrorText is how an SSL error is printed (the one place that knows
 // the error type: wsserver may give it a type of its own).
-func SslErrorText(err error) string { return Quoted([]byte(err.Error())) }
+func SslErrorText(e wsserver.SslError) string {
+	return "code=" + strconv.Itoa(int(e.Code())) + " " + Quoted([]byte(e.ErrorString()))
+}

@@ -82,14 +82,14 @@ func (ss *SocketScript) connectSignals() {
 		ss.Print("errorOccurred " + ErrorName(err) + " " + Quoted([]byte(ss.socket.ErrorString())))
 		ss.Notify("errorOccurred")
 	})
-	s.SslErrors.Connect(ss, func(errors []error) {
+	s.SslErrors.Connect(ss, func(errors []wsserver.SslError) {
 		ss.Print("sslErrors count=" + strconv.Itoa(len(errors)))
 		for _, e := range errors {
 			ss.Print("sslError " + SslErrorText(e))
 		}
 		ss.Notify("sslErrors")
 	})
-	s.PeerVerifyError.Connect(ss, func(err error) {
+	s.PeerVerifyError.Connect(ss, func(err wsserver.SslError) {
 		ss.Print("peerVerifyError " + SslErrorText(err))
 		ss.Notify("peerVerifyError")
 	})
@@ -101,7 +101,7 @@ func (ss *SocketScript) connectSignals() {
 		ss.Print("alertReceived level=" + strconv.Itoa(int(level)) + " type=" + strconv.Itoa(int(typ)) + " " + Quoted([]byte(description)))
 		ss.Notify("alertReceived")
 	})
-	s.HandshakeInterruptedOnError.Connect(ss, func(err error) {
+	s.HandshakeInterruptedOnError.Connect(ss, func(err wsserver.SslError) {
 		ss.Print("handshakeInterruptedOnError " + SslErrorText(err))
 		ss.Notify("handshakeInterruptedOnError")
 	})

@@ -94,14 +94,14 @@ func NewServer(options Options, actions []string, parent signals.AnyObject) *Ser
 		srv.Print("closed")
 		srv.Notify("closed")
 	})
-	srv.server.SslErrors.Connect(srv, func(errors []error) {
+	srv.server.SslErrors.Connect(srv, func(errors []wsserver.SslError) {
 		srv.Print("sslErrors count=" + strconv.Itoa(len(errors)))
 		for _, e := range errors {
 			srv.Print("sslError " + common.SslErrorText(e))
 		}
 		srv.Notify("sslErrors")
 	})
-	srv.server.PeerVerifyError.Connect(srv, func(err error) {
+	srv.server.PeerVerifyError.Connect(srv, func(err wsserver.SslError) {
 		srv.Print("peerVerifyError " + common.SslErrorText(err))
 		srv.Notify("peerVerifyError")
 	})
@@ -113,7 +113,7 @@ func NewServer(options Options, actions []string, parent signals.AnyObject) *Ser
 		srv.Print("alertReceived level=" + strconv.Itoa(int(level)) + " type=" + strconv.Itoa(int(typ)) + " " + common.Quoted([]byte(description)))
 		srv.Notify("alertReceived")
 	})
-	srv.server.HandshakeInterruptedOnError.Connect(srv, func(err error) {
+	srv.server.HandshakeInterruptedOnError.Connect(srv, func(err wsserver.SslError) {
 		srv.Print("handshakeInterruptedOnError " + common.SslErrorText(err))
 		srv.Notify("handshakeInterruptedOnError")
 	})
