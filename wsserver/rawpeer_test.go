@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -401,24 +402,7 @@ func dialRawClientResp(t testing.TB, addr, target string, read bool, extra ...st
 	if err != nil {
 		t.Fatalf("rawpeer: dial %s: %v", addr, err)
 	}
-	// The server answers from its loop, which may be this goroutine's:
-	// run it while the handshake waits.
-	type result struct {
-		br   *bufio.Reader
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		br, resp, err := rawHandshake(c, addr, target, extra...)
-		done <- result{br, resp, err}
-	}()
-	res, ok := signaltest.Receive(done, 2*rawWait)
-	if !ok {
-		_ = c.Close()
-		t.Fatalf("rawpeer: no handshake answer")
-	}
-	br, resp, err := res.br, res.resp, res.err
+	br, resp, err := rawHandshakeLooping(c, addr, target, extra...)
 	if err != nil {
 		_ = c.Close()
 		t.Fatalf("rawpeer: %v", err)
@@ -426,6 +410,26 @@ func dialRawClientResp(t testing.TB, addr, target string, read bool, extra ...st
 	p := newRawPeer(t, c, br, true, read)
 	t.Cleanup(p.close)
 	return p, resp
+}
+
+// rawHandshakeLooping is rawHandshake run while the calling goroutine's
+// loop runs: the server answers from its loop, which may be this one.
+func rawHandshakeLooping(c net.Conn, host, target string, extra ...string) (*bufio.Reader, *http.Response, error) {
+	type result struct {
+		br   *bufio.Reader
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		br, resp, err := rawHandshake(c, host, target, extra...)
+		done <- result{br, resp, err}
+	}()
+	res, ok := signaltest.Receive(done, 2*rawWait)
+	if !ok {
+		return nil, nil, errors.New("no handshake answer")
+	}
+	return res.br, res.resp, res.err
 }
 
 // rawHandshake runs a client handshake by hand on c for target, with host

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -244,18 +243,7 @@ func smallWindowPeer(t *testing.T, srv *wsserver.WebSocketServer) *rawPeer {
 		t.Fatal(err)
 	}
 	srv.HandleConnection(sc)
-	type result struct {
-		br   *bufio.Reader
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() { // the server answers from its loop, this goroutine's
-		br, resp, err := rawHandshake(c, ln.Addr().String(), "/")
-		done <- result{br, resp, err}
-	}()
-	res, _ := signaltest.Receive(done, 2*rawWait)
-	br, resp, err := res.br, res.resp, res.err
+	br, resp, err := rawHandshakeLooping(c, ln.Addr().String(), "/")
 	if err != nil || resp == nil || resp.StatusCode != 101 {
 		_ = c.Close()
 		t.Fatalf("handshake: %v %v", resp, err)
