@@ -1,6 +1,6 @@
 // Package wsserver is a port of Qt WebSockets to Go: QWebSocketServer,
 // QWebSocket, QWebSocketProtocol and QWebSocketCorsAuthenticator, signal
-// for signal, on github.com/coder/websocket.
+// for signal, on its own RFC 6455 engine (internal/wire).
 //
 // # The model
 //
@@ -20,19 +20,22 @@
 //		sock.Disconnected.Connect(e, e.SocketDisconnected)
 //	}
 //
-// Blocking work happens on goroutines the package owns: net/http runs each
-// opening handshake; a reader goroutine per socket reads messages, at most a
-// few ahead of the loop, so a slow slot slows the peer down through TCP
-// instead of filling memory. Everything a socket sends during one loop
-// iteration is written at the end of it, in one write made on the loop
-// when the kernel takes it all (as Qt writes from its thread), else by a
-// writer goroutine that waits for the peer. Every method is safe from any
-// goroutine, which Qt's are not.
+// Blocking work happens on goroutines the package owns: each accepted
+// connection's request is read on its own goroutine, and the rest of its
+// handshake runs on the server's loop, as in Qt; a reader goroutine per
+// socket reads frames, at most a few messages ahead of the loop, so a slow
+// slot slows the peer down through TCP instead of filling memory.
+// Everything a socket sends during one loop iteration is written at the
+// end of it, in one write made on the loop when the kernel takes it all
+// (as Qt writes from its thread), else by a writer goroutine that waits
+// for the peer. Every method is safe from any goroutine, which Qt's are
+// not.
 //
 // # Differences from Qt
 //
-// Where coder/websocket, net/http or crypto/tls cannot do what Qt does, or
-// where Qt's behaviour is unsafe on a network (2 GiB message limits,
-// unbounded send buffers), this package says so in the documentation of
-// the member concerned; docs/porting.md lists every difference.
+// Where Go or crypto/tls cannot do what Qt does, or where Qt's behaviour
+// is unsafe on a network (2 GiB message limits, unbounded send buffers),
+// this package says so in the documentation of the member concerned;
+// docs/porting.md lists every difference, and test/qtdiff checks them
+// against real Qt.
 package wsserver

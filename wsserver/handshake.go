@@ -16,22 +16,20 @@ import (
 )
 
 // This file is QWebSocketHandshakeRequest: Qt's validation of an opening
-// handshake (RFC 6455 §4.2.1), applied to a request that net/http has
-// already read. net/http therefore decides what Qt's own header parser
-// decided, and differs from it as follows:
+// handshake (RFC 6455 §4.2.1), applied to a request that net/http's
+// parser (http.ReadRequest) has read from the head (at most 819 204 bytes,
+// Qt's limit). net/http therefore decides what Qt's own header parser
+// decided, and differs from it as follows (a request either refuses is
+// closed without an answer, as in Qt):
 //
-//   - A malformed request never reaches parseHandshake: net/http answers it
-//     with "400 Bad Request", where Qt closes the connection silently.
 //   - The request line must be exactly "METHOD SP target SP HTTP/d.d". Qt
 //     splits it on runs of spaces, ignores extra tokens and parses the
 //     version as a float (so "HTTP/1.10" passes there as 1.1).
 //   - The target must be an absolute path or an absolute URI; Qt also takes
 //     relative references such as ".".
-//   - The whole header is limited by http.Server.MaxHeaderBytes (Qt's
-//     819 204 bytes on the server's own listener), which net/http answers
-//     with 431. Qt's limits on the lines (a request line or a header field
-//     over 8192 bytes, more than 100 fields) are checked here, on the
-//     request as net/http hands it over (checkHeaderLimits).
+//   - Qt's limits on the lines (a request line or a header field over
+//     8192 bytes, more than 100 fields) are checked here, on the request
+//     as net/http hands it over (checkHeaderLimits).
 //   - Several Host lines are refused by net/http; Qt uses the first.
 //   - Obsolete line folding is joined with one space by both.
 //
@@ -40,7 +38,8 @@ import (
 // letter folds to an ASCII one.
 
 // errBadHandshake is wrapped by every error of parseHandshake. Qt answers
-// such a request by closing the connection, with no response and no signal.
+// such a request by closing the connection, with no response and no
+// signal, and so does the server.
 var errBadHandshake = errors.New("wsserver: invalid WebSocket handshake request")
 
 // websocketGUID is RFC 6455's key suffix for Sec-WebSocket-Accept.
@@ -317,7 +316,7 @@ func isUpgradeToken(s string) bool { return asciiEqualFold(s, "upgrade") }
 // chooseSubprotocol is Qt's subprotocol negotiation: the first protocol in
 // the client's order that the server supports, compared case-sensitively;
 // "" if there is none (the connection is still accepted, without the
-// header). coder/websocket differs (server order, case-insensitive).
+// header).
 func chooseSubprotocol(clientOrder, supported []string) string {
 	for _, p := range clientOrder {
 		if slices.Contains(supported, p) {

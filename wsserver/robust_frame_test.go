@@ -31,8 +31,8 @@ var dropSeq = []string{errEv(wsserver.RemoteHostClosedError), evClosing, evUncon
 
 // TestRobustFrameAbuse: frames Qt's parser refuses (ws §2.8) that
 // TestProtocolBadFrames has no row for. Each closes the server-side socket
-// with 1002 and Qt's reason (coder/websocket's for unmasked frames, which
-// Qt accepts), a close frame with 1002 goes to the peer, the local close
+// with 1002 and Qt's reason (this port's for unmasked frames, which Qt
+// accepts), a close frame with 1002 goes to the peer, the local close
 // sequence runs once (Disconnected once), nothing after the fault is
 // delivered, and ErrorOccurred is not emitted, as in Qt.
 func TestRobustFrameAbuse(t *testing.T) {
@@ -632,10 +632,10 @@ func TestRobustDisconnectMidClose(t *testing.T) {
 
 // TestRobustCloseSilentPeer: the server closes and the peer vanishes
 // without a trace (TCP stays open, nothing is answered, as when its host
-// is switched off). The closing handshake gives up after coder/websocket's
-// 5 s: Unconnected, Disconnected and ReadChannelFinished follow once, no
-// error, and the TCP connection is closed (Qt drops TCP at once: see
-// docs/porting.md, WebSocket deviation 7).
+// is switched off). As in Qt the close completes inside the call:
+// Unconnected, Disconnected and ReadChannelFinished follow once, no error,
+// and the peer sees the end of the stream at once (the descriptor lingers
+// up to 2 s for the peer's own end: docs/porting.md).
 func TestRobustCloseSilentPeer(t *testing.T) {
 	t.Parallel()
 	server, log, peer := serverWithRawClient(t)

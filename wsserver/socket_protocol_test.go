@@ -166,7 +166,7 @@ func TestProtocolMessageTooBig(t *testing.T) {
 
 // TestProtocolBadFrames: frames Qt's parser refuses close the socket with
 // 1002 and Qt's reason, without errorOccurred; the peer gets a 1002 close
-// frame (with coder/websocket's reason on the wire).
+// frame with the same reason.
 func TestProtocolBadFrames(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -207,11 +207,11 @@ func TestProtocolBadFrames(t *testing.T) {
 	})
 	t.Run("unmasked client frame", func(t *testing.T) {
 		t.Parallel()
-		// Qt accepts unmasked client frames; coder/websocket refuses them
+		// Qt accepts unmasked client frames; this port refuses them
 		// (RFC 6455 §5.1). Documented deviation: 1002.
 		server, log, peer := serverWithRawClient(t)
 		_ = peer.writeRaw(encodeFrame(wsFrame{Fin: true, Opcode: opText, Payload: []byte("plain")}))
-		peer.expectClose(1002, "", false, true)
+		peer.expectClose(1002, "Frame from a client is not masked.", true, true)
 		log.waitFor(evReadFinished)
 		log.expect("unmasked", closeSeq...)
 		if server.CloseCode() != wsserver.CloseCodeProtocolError {
@@ -221,8 +221,7 @@ func TestProtocolBadFrames(t *testing.T) {
 }
 
 // TestProtocolPeerCloseFrames: the close payload rules of ws §2.8. Qt
-// answers a refused payload with its own code (the echo on the wire is
-// coder/websocket's for the codes it accepts: see docs/porting.md).
+// answers a refused payload with its own code and reason, which it echoes.
 func TestProtocolPeerCloseFrames(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -261,10 +260,9 @@ func TestProtocolPeerCloseFrames(t *testing.T) {
 	}
 }
 
-// TestProtocolFragmentedIncoming: a fragmented message arrives whole, and
-// control frames between its fragments are handled at once. The port
-// emits one frame signal per message (documented: coder/websocket does
-// not expose frames), Qt one per wire frame.
+// TestProtocolFragmentedIncoming: a fragmented message emits one frame
+// signal per wire frame, then the message, as Qt does, and control frames
+// between its fragments are handled at once.
 func TestProtocolFragmentedIncoming(t *testing.T) {
 	t.Parallel()
 	server, log, peer := serverWithRawClient(t)
@@ -302,8 +300,7 @@ func TestProtocolMaskedServerFrame(t *testing.T) {
 
 // TestProtocolOutgoingFrames: a message longer than OutgoingFrameSize goes
 // out in frames of that size, Text/Binary then Continuation, FIN on the
-// last data frame, as Qt does (the session frames messages itself;
-// coder/websocket's Writer would add an empty FIN frame).
+// last data frame, as Qt does.
 func TestProtocolOutgoingFrames(t *testing.T) {
 	t.Parallel()
 	server, _, peer := serverWithRawClient(t)

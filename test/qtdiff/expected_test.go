@@ -8,7 +8,7 @@ package qtdiff
 // stale).
 var expectedDiffs = map[string]*goDiff{
 	"server/handshake/frame-in-request-packet": {
-		why: "porting.md WebSocket deviation 9: the server starts reading a socket when it is handed out, so a message sent with the request is delivered (Qt loses it)",
+		why: "porting.md WebSocket deviation 8: the server starts reading a socket when it is handed out, so a message sent with the request is delivered (Qt loses it)",
 		lines: []string{
 			"server call listen -> true",
 			"server originAuthenticationRequired \"\" -> allowed=true",
@@ -34,7 +34,7 @@ var expectedDiffs = map[string]*goDiff{
 		},
 	},
 	"server/frame/unmasked": {
-		why: "porting.md WebSocket deviation 15: the server refuses an unmasked client frame with 1002 (Qt accepts it)",
+		why: "porting.md WebSocket deviation 12: the server refuses an unmasked client frame with 1002 (Qt accepts it)",
 		lines: []string{
 			"server call listen -> true",
 			"server originAuthenticationRequired \"\" -> allowed=true",
